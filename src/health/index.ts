@@ -1,0 +1,1 @@
+export { health, type Health, type HealthStatus } from './health.js';
