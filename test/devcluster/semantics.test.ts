@@ -1,0 +1,170 @@
+/**
+ * API semantics a careful client relies on, checked on the wire: resourceVersion and generation rules,
+ * optimistic concurrency, watch expiry, and the fault injector as seen by a client.
+ */
+import { describe, expect, it } from 'vitest';
+import { useDevcluster } from '../support/devcluster.js';
+import { api, openWatch, outgrowWatchHistory, watchExpired } from '../support/http.js';
+
+const getCluster = useDevcluster({ rolloutDelayMs: 50 });
+
+const cmPath = (ns: string) => `/api/v1/namespaces/${ns}/configmaps`;
+const deployPath = (ns: string) => `/apis/apps/v1/namespaces/${ns}/deployments`;
+
+async function createNamespace(url: string, name: string): Promise<void> {
+  const res = await api(url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  expect(res.status, res.text).toBe(201);
+}
+
+function applyPatch(url: string, path: string, manager: string, body: object) {
+  return api(url, 'PATCH', `${path}?fieldManager=${manager}`, JSON.stringify(body), 'application/apply-patch+yaml');
+}
+
+describe('devcluster API semantics', () => {
+  it('a no-op apply keeps the resourceVersion and sends no watch event', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'noop');
+    const list = await api(cluster.url, 'GET', cmPath('noop'));
+    expect(list.json).toMatchObject({ kind: 'ConfigMapList', apiVersion: 'v1', items: [] });
+    const watch = await openWatch(cluster.url, cmPath('noop'), { resourceVersion: list.json.metadata.resourceVersion });
+    try {
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'noop' }, data: { mode: 'fast' } };
+      const first = await applyPatch(cluster.url, `${cmPath('noop')}/settings`, 'ci', cm);
+      expect(first.status, first.text).toBe(201);
+      const second = await applyPatch(cluster.url, `${cmPath('noop')}/settings`, 'ci', cm);
+      expect(second.status, second.text).toBe(200);
+      expect(second.json.metadata.resourceVersion).toBe(first.json.metadata.resourceVersion);
+      expect(second.json.metadata.managedFields).toEqual(first.json.metadata.managedFields);
+
+      const changed = await applyPatch(cluster.url, `${cmPath('noop')}/settings`, 'ci', { ...cm, data: { mode: 'safe' } });
+      expect(Number(changed.json.metadata.resourceVersion)).toBeGreaterThan(Number(first.json.metadata.resourceVersion));
+      // The change proves the stream is live; everything before it is what the two applies produced.
+      await watch.waitFor((e) => e.type === 'MODIFIED' && e.object.data.mode === 'safe');
+      expect(watch.events.map((e) => `${e.type} ${e.object.metadata.resourceVersion}`)).toEqual([
+        `ADDED ${first.json.metadata.resourceVersion}`,
+        `MODIFIED ${changed.json.metadata.resourceVersion}`,
+      ]);
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('increments generation only when the spec changes', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'gen');
+    const deploy = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'gen' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+    };
+    const created = await api(cluster.url, 'POST', deployPath('gen'), deploy);
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.metadata.generation).toBe(1);
+    expect(created.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.json.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const merge = (patch: object) => api(cluster.url, 'PATCH', `${deployPath('gen')}/web`, patch, 'application/merge-patch+json');
+    const labelled = await merge({ metadata: { labels: { team: 'a' } } });
+    expect(labelled.json.metadata.generation).toBe(1);
+    expect(Number(labelled.json.metadata.resourceVersion)).toBeGreaterThan(Number(created.json.metadata.resourceVersion));
+
+    const scaled = await merge({ spec: { replicas: 2 } });
+    expect(scaled.json.metadata.generation).toBe(2);
+    const sameSpec = await merge({ spec: { replicas: 2 } });
+    expect(sameSpec.json.metadata.generation).toBe(2);
+
+    // Status written on the main resource is ignored; through /status it is kept and spec is not touched.
+    const statusOnMain = await merge({ status: { replicas: 99 } });
+    expect(statusOnMain.json.status?.replicas).not.toBe(99);
+    const status = await api(cluster.url, 'PATCH', `${deployPath('gen')}/web/status`, { status: { observedGeneration: 2 }, spec: { replicas: 7 } }, 'application/merge-patch+json');
+    expect(status.status, status.text).toBe(200);
+    expect(status.json.status.observedGeneration).toBe(2);
+    expect(status.json.spec.replicas).toBe(2);
+    expect(status.json.metadata.generation).toBe(2);
+  });
+
+  it('refuses an update with a stale resourceVersion with 409 Conflict', async () => {
+    const { cluster } = getCluster();
+    const created = await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'occ' }, data: { v: '1' } });
+    expect(created.status, created.text).toBe(201);
+    const stale = created.json;
+    const fresh = await api(cluster.url, 'PUT', `${cmPath('default')}/occ`, { ...stale, data: { v: '2' } });
+    expect(fresh.status, fresh.text).toBe(200);
+    expect(fresh.json.metadata.resourceVersion).not.toBe(stale.metadata.resourceVersion);
+
+    const conflict = await api(cluster.url, 'PUT', `${cmPath('default')}/occ`, { ...stale, data: { v: '3' } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.json).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      message: 'Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again',
+      details: { name: 'occ', kind: 'configmaps' },
+    });
+    expect((await api(cluster.url, 'GET', `${cmPath('default')}/occ`)).json.data).toEqual({ v: '2' });
+  });
+
+  it('answers 410 Expired to a watch from a resourceVersion older than the kept history', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'history');
+    const start = (await api(cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
+    expect(await watchExpired(cluster.url, cmPath('history'), start)).toBe(false);
+    await outgrowWatchHistory(cluster.url, 'history', start);
+
+    const watch = await openWatch(cluster.url, cmPath('history'), { resourceVersion: start });
+    try {
+      const status = watch.status === 410 ? (await watch.ended, JSON.parse(watch.errorBody)) : (await watch.waitFor(() => true)).object;
+      expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+    } finally {
+      watch.close();
+    }
+    // A current resourceVersion still watches fine.
+    const now = (await api(cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
+    expect(await watchExpired(cluster.url, cmPath('history'), now)).toBe(false);
+  });
+
+  it('injects errors, throttling, drops and watch cuts set through setConfig, and recovers when cleared', async () => {
+    const { cluster } = getCluster();
+    const path = `${cmPath('default')}?limit=1`;
+    try {
+      cluster.setConfig({ faults: { throttleRate: 1, retryAfterSeconds: 2, exempt: ['/version'] } });
+      const throttled = await api(cluster.url, 'GET', path);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('2');
+      expect(throttled.json).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
+      expect((await api(cluster.url, 'GET', '/version')).status).toBe(200);
+
+      cluster.setConfig({ faults: { seed: 11, errorRate: 1 } });
+      const codes = new Set<number>();
+      for (let i = 0; i < 12; i++) {
+        const res = await api(cluster.url, 'GET', path);
+        codes.add(res.status);
+        expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', code: res.status });
+      }
+      expect(codes).toEqual(new Set([500, 503]));
+
+      cluster.setConfig({ faults: { dropRate: 1 } });
+      await expect(api(cluster.url, 'GET', path)).rejects.toThrow();
+
+      cluster.setConfig({ faults: { watchCutAfterMs: 200 } });
+      const rv = (await api(cluster.url, 'GET', cmPath('default'))).json.metadata.resourceVersion as string;
+      const started = Date.now();
+      const watch = await openWatch(cluster.url, cmPath('default'), { resourceVersion: rv });
+      await watch.ended;
+      const lived = Date.now() - started;
+      expect(lived).toBeGreaterThanOrEqual(150);
+      expect(lived).toBeLessThan(3_000);
+
+      cluster.setConfig({ faults: { latencyMs: 250 } });
+      const slowStart = Date.now();
+      expect((await api(cluster.url, 'GET', path)).status).toBe(200);
+      expect(Date.now() - slowStart).toBeGreaterThanOrEqual(240);
+    } finally {
+      cluster.setConfig({ rolloutDelayMs: 50 });
+    }
+    expect((await api(cluster.url, 'GET', path)).status).toBe(200);
+  });
+});
