@@ -249,6 +249,7 @@ spec:
     const conflict = await applyYaml(c, manifest(3), '--field-manager=hpa-sim');
     expect(conflict.code).toBe(1);
     expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas');
+    expect(conflict.stderr).toContain('Please review the fields above--they currently have other managers.');
     expect(conflict.stderr).toContain('--force-conflicts');
     expect((await getJson(c, ['deploy', 'web', '-n', 'owners'])).spec.replicas).toBe(2);
 

@@ -143,7 +143,7 @@ export async function outgrowWatchHistory(baseUrl: string, namespace: string, re
   for (let n = 1; n <= maxWrites; n++) {
     const res = await api(baseUrl, 'PATCH', `${path}/history-filler`, { data: { n: String(n) } }, 'application/merge-patch+json');
     if (res.status !== 200) throw new Error(`patching history-filler: ${res.status} ${res.text}`);
-    if (n % 100 === 0 && (await watchExpired(baseUrl, path, resourceVersion))) return n;
+    if (n % 10 === 0 && (await watchExpired(baseUrl, path, resourceVersion))) return n;
   }
   throw new Error(`a watch from resourceVersion ${resourceVersion} still replays after ${maxWrites} writes: the server keeps unbounded watch history`);
 }
