@@ -1,0 +1,134 @@
+/**
+ * Helm parity: the same chart written twice — as a kasane Handlebars chart (fixtures/repo) and as its
+ * Go-template twin (fixtures/helm) — rendered by `kasane render` and by the real `helm template` with the
+ * same layered values, must give the same objects with the same contents.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { helmTemplate } from '../support/helm.js';
+import { projectRoot, runCli } from '../support/cli.js';
+import { checksumAnnotations, collectManifests, compareRenders, readManifests, type Manifest } from './manifests.js';
+
+const fixtures = join(projectRoot, 'test', 'parity', 'fixtures');
+const repo = join(fixtures, 'repo');
+const helmChart = join(fixtures, 'helm', 'shop');
+const kasaneChart = join(repo, 'charts', 'shop');
+
+interface Variant {
+  env: string;
+  /** Extra `--values` files (contents), after the environment's layers. */
+  cliValues: Record<string, unknown>[];
+  set: string[];
+}
+
+const variants: Variant[] = [
+  { env: 'parity', cliValues: [], set: ['services.admin.replicas=2'] },
+  {
+    env: 'parity-lean',
+    cliValues: [{ services: { api: { extraEnv: { DB_POOL: '5', MODE: 'lean' } } }, secret: { apiKey: 'lean-key' } }],
+    set: ['image.tag=latest', 'services.api.replicas=3', 'ingress.tls=false'],
+  },
+];
+
+interface EnvironmentFile {
+  values?: Record<string, unknown>;
+  releases: { name: string; chart: string; namespace: string; valuesFiles?: string[]; values?: Record<string, unknown> }[];
+}
+
+/** Helm's view of one kasane release: `-f` files in kasane's layering order, then the same `--set`s. */
+async function renderWithHelm(variant: Variant, scratch: string): Promise<Manifest[]> {
+  const env = parse(readFileSync(join(repo, 'environments', `${variant.env}.yaml`), 'utf8')) as EnvironmentFile;
+  const release = env.releases[0]!;
+  const files: string[] = [];
+  const write = (name: string, data: unknown): void => {
+    const path = join(scratch, `${variant.env}-${name}.yaml`);
+    writeFileSync(path, stringify(data));
+    files.push(path);
+  };
+  if (env.values) write('environment', env.values);
+  for (const file of release.valuesFiles ?? []) files.push(join(repo, file));
+  if (release.values) write('release', release.values);
+  variant.cliValues.forEach((data, i) => write(`cli-${i}`, data));
+  const text = await helmTemplate(release.name, helmChart, {
+    namespace: release.namespace,
+    valuesFiles: files,
+    set: variant.set,
+  });
+  return readManifests(text);
+}
+
+async function renderWithKasane(variant: Variant, scratch: string, output: 'yaml' | 'json'): Promise<string> {
+  const args = ['render', '--env', variant.env, '-o', output];
+  variant.cliValues.forEach((data, i) => {
+    const path = join(scratch, `${variant.env}-kasane-cli-${i}.yaml`);
+    writeFileSync(path, stringify(data));
+    args.push('--values', path);
+  });
+  for (const assignment of variant.set) args.push('--set', assignment);
+  const result = await runCli(args, { repoRoot: repo });
+  if (result.code !== 0) throw new Error(`kasane ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
+  return result.stdout;
+}
+
+describe('the twin fixtures hold the same chart', () => {
+  const tplKeys = (values: Record<string, unknown>): Record<string, unknown> => {
+    const copy = structuredClone(values) as { greeting?: unknown; ingress?: { hostTemplate?: unknown } };
+    delete copy.greeting;
+    delete copy.ingress?.hostTemplate;
+    return copy as Record<string, unknown>;
+  };
+
+  it('has the same values, except the strings given to tpl', () => {
+    const helmValues = parse(readFileSync(join(helmChart, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const kasaneValues = parse(readFileSync(join(kasaneChart, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(tplKeys(kasaneValues)).toEqual(tplKeys(helmValues));
+  });
+
+  it('has the same files and chart metadata', () => {
+    const names = readdirSync(join(helmChart, 'files')).sort();
+    expect(readdirSync(join(kasaneChart, 'files')).sort()).toEqual(names);
+    for (const name of names) {
+      expect(readFileSync(join(kasaneChart, 'files', name), 'utf8')).toBe(readFileSync(join(helmChart, 'files', name), 'utf8'));
+    }
+    const meta = (dir: string): unknown => {
+      const chart = parse(readFileSync(join(dir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+      return { name: chart['name'], version: chart['version'], appVersion: chart['appVersion'] };
+    };
+    expect(meta(kasaneChart)).toEqual(meta(helmChart));
+  });
+});
+
+describe.each(variants)('kasane render --env $env against helm template', (variant) => {
+  let scratch: string;
+  let helm: Manifest[];
+  let kasaneYaml: string;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'kasane-parity-'));
+    helm = await renderWithHelm(variant, scratch);
+    kasaneYaml = await renderWithKasane(variant, scratch, 'yaml');
+  }, 120_000);
+
+  it('renders the same objects with the same contents', () => {
+    const kasane = readManifests(kasaneYaml);
+    expect(helm.length).toBeGreaterThan(5);
+    const differences = compareRenders(helm, kasane);
+    expect(differences, differences.join('\n')).toEqual([]);
+  });
+
+  it('computes the same sha256sum (toYaml …) checksum annotations', () => {
+    const fromHelm = checksumAnnotations(helm);
+    const fromKasane = checksumAnnotations(readManifests(kasaneYaml));
+    expect(fromHelm.size).toBeGreaterThan(0);
+    expect(Object.fromEntries(fromKasane)).toEqual(Object.fromEntries(fromHelm));
+  });
+
+  it('prints the same objects with -o json as with -o yaml', async () => {
+    const json = await renderWithKasane(variant, scratch, 'json');
+    const fromJson = collectManifests(JSON.parse(json));
+    expect(fromJson).toEqual(readManifests(kasaneYaml));
+  });
+});
