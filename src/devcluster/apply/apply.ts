@@ -1,0 +1,143 @@
+/**
+ * Server-side apply: merge an applied configuration into the live object, give its fields to the
+ * applying manager, drop what it applied before and no longer does, and refuse (or, forced, take
+ * over) changes to fields other managers own.
+ */
+import type { KubeObject } from '../../model/object.js';
+import { FieldSet, pathString } from './fieldset.js';
+import {
+  SERVER_FIELDS,
+  SERVER_METADATA,
+  decodeManagedFields,
+  encodeManagedFields,
+  identityOf,
+  type ManagerEntry,
+  type Managers,
+  type Operation,
+} from './managed.js';
+import { schemaFor } from './schema.js';
+import { compare, merge, prune, toFieldSet } from './typed.js';
+
+export interface ApplyConflict {
+  readonly manager: string;
+  readonly apiVersion: string;
+  /** The path as kubectl prints it: `.spec.replicas`, `.spec.template.spec.containers[name="web"].image`. */
+  readonly field: string;
+  readonly operation: Operation;
+  readonly subresource?: string;
+}
+
+export type ApplyResult = { ok: true; object: KubeObject } | { ok: false; conflicts: ApplyConflict[] };
+
+export interface ApplyInput {
+  readonly live: KubeObject | undefined;
+  readonly applied: KubeObject;
+  readonly manager: string;
+  readonly force: boolean;
+  readonly now: string;
+  readonly apiVersion: string;
+}
+
+/** Splits an object into its body (no managedFields) and its managers. */
+export function withoutManagedFields(obj: KubeObject): { body: KubeObject; managers: Managers } {
+  const { managedFields, ...metadata } = obj.metadata;
+  return { body: { ...obj, metadata }, managers: decodeManagedFields(managedFields) };
+}
+
+export function withManagedFields(body: KubeObject, managers: Managers): KubeObject {
+  const entries = encodeManagedFields(managers);
+  const metadata = { ...body.metadata };
+  if (entries.length > 0) metadata['managedFields'] = entries;
+  return { ...body, metadata };
+}
+
+export function serverSideApply(input: ApplyInput): ApplyResult {
+  const applied = structuredClone(input.applied);
+  for (const field of SERVER_METADATA) delete applied.metadata[field];
+  const schema = schemaFor(applied.apiVersion, applied.kind);
+
+  const live = input.live ? withoutManagedFields(structuredClone(input.live)) : undefined;
+  const liveBody: KubeObject = live?.body ?? { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
+  const managers: Managers = live?.managers ?? new Map();
+
+  const self: ManagerEntry = {
+    manager: input.manager,
+    operation: 'Apply',
+    apiVersion: input.apiVersion,
+    time: input.now,
+    subresource: undefined,
+    set: toFieldSet(applied, schema).difference(SERVER_FIELDS),
+  };
+  const selfId = identityOf(self);
+  const lastSet = managers.get(selfId)?.set;
+  managers.set(selfId, self);
+
+  let result = merge(liveBody, applied, schema) as KubeObject;
+  if (lastSet) {
+    const owned = [...managers.values()].reduce((acc, m) => acc.union(m.set), new FieldSet());
+    result = prune(result, schema, lastSet, owned) as KubeObject;
+  }
+
+  const { added, modified, removed } = compare(liveBody, result, schema);
+  const changed = added.union(modified);
+  const conflicts: ApplyConflict[] = [];
+  const taken = new Map<string, FieldSet>();
+  for (const [id, m] of managers) {
+    if (id === selfId) continue;
+    const clash = m.set.intersection(changed);
+    if (clash.isEmpty()) continue;
+    taken.set(id, clash);
+    for (const path of clash.paths()) {
+      conflicts.push({
+        manager: m.manager,
+        apiVersion: m.apiVersion,
+        field: pathString(path),
+        operation: m.operation,
+        ...(m.subresource ? { subresource: m.subresource } : {}),
+      });
+    }
+  }
+  if (conflicts.length > 0 && !input.force) return { ok: false, conflicts };
+
+  for (const [id, m] of managers) {
+    if (id === selfId) continue;
+    const set = m.set.difference(taken.get(id) ?? new FieldSet()).difference(removed);
+    managers.set(id, { ...m, set });
+  }
+  return { ok: true, object: withManagedFields(result, managers) };
+}
+
+/** How the real server names a manager in conflict messages. */
+function printManager(c: ApplyConflict): string {
+  let s = JSON.stringify(c.manager);
+  if (c.subresource) s += ` with subresource ${JSON.stringify(c.subresource)}`;
+  if (c.operation === 'Update') s += ` using ${c.apiVersion}`;
+  return s;
+}
+
+/** The Status message of a 409 apply conflict, word for word as the real API server writes it. */
+export function conflictMessage(conflicts: readonly ApplyConflict[]): string {
+  const [only] = conflicts;
+  if (conflicts.length === 1 && only) {
+    return `Apply failed with 1 conflict: conflict with ${printManager(only)}: ${only.field}`;
+  }
+  const byManager = new Map<string, ApplyConflict[]>();
+  for (const c of conflicts) {
+    const id = identityOf({ ...c, subresource: c.subresource });
+    byManager.set(id, [...(byManager.get(id) ?? []), c]);
+  }
+  const lines: string[] = [];
+  for (const id of [...byManager.keys()].sort()) {
+    const group = byManager.get(id)!;
+    lines.push(`conflicts with ${printManager(group[0]!)}:`);
+    for (const c of group) lines.push(`- ${c.field}`);
+  }
+  return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+}
+
+/** The Status `details.causes` of a 409 apply conflict. */
+export function conflictCauses(
+  conflicts: readonly ApplyConflict[],
+): { reason: 'FieldManagerConflict'; message: string; field: string }[] {
+  return conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c)}`, field: c.field }));
+}

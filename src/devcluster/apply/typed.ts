@@ -1,0 +1,232 @@
+/**
+ * Walks over object values guided by a schema: the field set a value sets, the merge of an
+ * applied configuration into a live object, the comparison of two versions, and the removal of
+ * fields nobody owns any more. These are the building blocks of server-side apply.
+ */
+import { FieldSet, fieldPE, indexPE, keyPE, pathString, valuePE, type Path, type PathElement } from './fieldset.js';
+import { PatchError } from './errors.js';
+import { childSchema, isMapEntry, type SchemaNode } from './schema.js';
+
+type Obj = Record<string, unknown>;
+type Shape = 'leaf' | 'map' | 'listmap' | 'listset';
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function shape(v: unknown, s: SchemaNode | undefined): Shape {
+  if (typeof v !== 'object' || v === null || s?.atomic) return 'leaf';
+  if (Array.isArray(v)) {
+    const t = s?.list?.type;
+    return t === 'map' ? 'listmap' : t === 'set' ? 'listset' : 'leaf';
+  }
+  return 'map';
+}
+
+const granular = (sh: Shape | undefined): boolean => sh !== undefined && sh !== 'leaf';
+
+function isEmptyValue(v: unknown): boolean {
+  return Array.isArray(v) ? v.length === 0 : isObj(v) ? Object.keys(v).length === 0 : false;
+}
+
+/** How a list item is named in a path: by its key fields, its value, or (leniently) its index. */
+function itemPE(item: unknown, index: number, s: SchemaNode | undefined, path: Path, strict: boolean): PathElement {
+  const list = s?.list;
+  if (list?.type === 'set') return valuePE(item);
+  const fields: Obj = {};
+  for (const k of list?.keys ?? []) {
+    const v = isObj(item) ? (item[k] ?? list?.keyDefaults?.[k]) : undefined;
+    if (v === undefined || v === null) {
+      if (!strict) return indexPE(index);
+      throw new PatchError(
+        `${pathString(path)}: element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`,
+      );
+    }
+    fields[k] = v;
+  }
+  return keyPE(fields);
+}
+
+interface Entry {
+  readonly pe: PathElement;
+  readonly value: unknown;
+  readonly schema: SchemaNode | undefined;
+  /** Map key, for maps. */
+  readonly key?: string;
+}
+
+/** Children of a granular value. `strict` (for applied configurations) rejects bad and duplicate keys. */
+function entries(v: unknown, s: SchemaNode | undefined, sh: Shape, path: Path, strict: boolean): Entry[] {
+  if (sh === 'map') {
+    return Object.entries(v as Obj).map(([key, value]) => ({ pe: fieldPE(key), value, schema: childSchema(s, key), key }));
+  }
+  const seen = new Set<PathElement>();
+  return (v as unknown[]).map((value, i) => {
+    const pe = itemPE(value, i, s, path, strict);
+    if (strict && seen.has(pe)) throw new PatchError(`${pathString(path)}: duplicate entries for key ${pathString([pe])}`);
+    seen.add(pe);
+    return { pe, value, schema: s?.list?.items };
+  });
+}
+
+/** The fields an applied configuration sets: what its manager will own. */
+export function toFieldSet(value: unknown, s: SchemaNode | undefined): FieldSet {
+  const set = new FieldSet();
+  const walk = (v: unknown, vs: SchemaNode | undefined, path: Path): void => {
+    const sh = shape(v, vs);
+    for (const e of entries(v, vs, sh, path, true)) {
+      const p = [...path, e.pe];
+      const es = shape(e.value, e.schema);
+      if (!granular(es) || isEmptyValue(e.value)) {
+        set.insert(p);
+        continue;
+      }
+      walk(e.value, e.schema, p);
+      // List items own themselves; so do entries of data maps.
+      if (sh !== 'map' || (e.key !== undefined && isMapEntry(vs, e.key))) set.insert(p);
+    }
+  };
+  if (granular(shape(value, s))) walk(value, s, []);
+  return set;
+}
+
+/** Merges an applied configuration into a live value: maps by field, keyed lists by key, the rest replaced. */
+export function merge(live: unknown, applied: unknown, s: SchemaNode | undefined, path: Path = []): unknown {
+  if (applied === undefined) return live;
+  if (applied === null) return undefined;
+  const sh = shape(applied, s);
+  if (sh === 'leaf') return applied;
+  const base = live !== undefined && shape(live, s) === sh ? live : sh === 'map' ? {} : [];
+  if (sh === 'map') {
+    const out: Obj = { ...(base as Obj) };
+    for (const [k, v] of Object.entries(applied as Obj)) {
+      const m = merge(out[k], v, childSchema(s, k), [...path, fieldPE(k)]);
+      if (m === undefined) delete out[k];
+      else out[k] = m;
+    }
+    return out;
+  }
+  return mergeList(base as unknown[], applied as unknown[], s, sh, path);
+}
+
+/**
+ * Items only in the live list keep their place; applied items come in the applied order, each
+ * merged with its live counterpart.
+ */
+function mergeList(live: unknown[], applied: unknown[], s: SchemaNode | undefined, sh: Shape, path: Path): unknown[] {
+  const liveEntries = entries(live, s, sh, path, false);
+  const appliedEntries = entries(applied, s, sh, path, true);
+  const liveByPE = new Map<PathElement, unknown>();
+  for (const e of liveEntries) if (!liveByPE.has(e.pe)) liveByPE.set(e.pe, e.value);
+  const appliedPEs = new Set(appliedEntries.map((e) => e.pe));
+  const out: unknown[] = [];
+  const emitted = new Set<PathElement>();
+  let j = 0;
+  const emitApplied = (e: Entry): void => {
+    emitted.add(e.pe);
+    const m = sh === 'listset' ? e.value : merge(liveByPE.get(e.pe), e.value, e.schema, [...path, e.pe]);
+    if (m !== undefined) out.push(m);
+  };
+  for (const e of liveEntries) {
+    if (!appliedPEs.has(e.pe)) {
+      out.push(e.value);
+      continue;
+    }
+    if (emitted.has(e.pe)) continue;
+    while (j < appliedEntries.length) {
+      const a = appliedEntries[j++]!;
+      emitApplied(a);
+      if (a.pe === e.pe) break;
+    }
+  }
+  while (j < appliedEntries.length) emitApplied(appliedEntries[j++]!);
+  return out;
+}
+
+export interface Comparison {
+  readonly added: FieldSet;
+  readonly modified: FieldSet;
+  readonly removed: FieldSet;
+}
+
+/** What changed from `before` to `after`: a map or list that appears or vanishes counts as a node too. */
+export function compare(before: unknown, after: unknown, s: SchemaNode | undefined): Comparison {
+  const res = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const cmp = (l: unknown, r: unknown, cs: SchemaNode | undefined, path: Path): void => {
+    if (l === undefined && r === undefined) return;
+    const ls = l === undefined ? undefined : shape(l, cs);
+    const rs = r === undefined ? undefined : shape(r, cs);
+    if (l !== undefined && r !== undefined) {
+      // A null container is an empty one that already exists (Go zero values), not a change of type.
+      if (l === null && granular(rs)) return descend(undefined, r, cs, rs!, path);
+      if (r === null && granular(ls)) return descend(l, undefined, cs, ls!, path);
+      if (ls === rs && granular(ls)) {
+        if (!(isEmptyValue(l) && isEmptyValue(r))) descend(l, r, cs, ls!, path);
+        return;
+      }
+      if (granular(ls) || granular(rs)) {
+        cmp(l, undefined, cs, path);
+        cmp(undefined, r, cs, path);
+      } else if (!deepEqual(l, r)) res.modified.insert(path);
+      return;
+    }
+    const [v, sh, into] = l === undefined ? [r, rs!, res.added] : [l, ls!, res.removed];
+    into.insert(path);
+    if (granular(sh) && !isEmptyValue(v)) {
+      if (l === undefined) descend(undefined, r, cs, sh, path);
+      else descend(l, undefined, cs, sh, path);
+    }
+  };
+  const descend = (l: unknown, r: unknown, cs: SchemaNode | undefined, sh: Shape, path: Path): void => {
+    const byPE = new Map<PathElement, [unknown, unknown, SchemaNode | undefined]>();
+    if (l !== undefined) {
+      for (const e of entries(l, cs, sh, path, false)) if (!byPE.has(e.pe)) byPE.set(e.pe, [e.value, undefined, e.schema]);
+    }
+    if (r !== undefined) {
+      for (const e of entries(r, cs, sh, path, false)) {
+        const prev = byPE.get(e.pe);
+        if (prev && prev[1] !== undefined) continue;
+        byPE.set(e.pe, [prev?.[0], e.value, e.schema]);
+      }
+    }
+    for (const [pe, [lv, rv, es]] of byPE) cmp(lv, rv, es, [...path, pe]);
+  };
+  cmp(before, after, s, []);
+  return res;
+}
+
+/**
+ * Removes what the applying manager set last time, no longer sets, and nobody else owns.
+ * A named field counts as owned when anything below it is; a list item only when owned itself.
+ */
+export function prune(value: unknown, s: SchemaNode | undefined, last: FieldSet, owned: FieldSet): unknown {
+  const walk = (v: unknown, vs: SchemaNode | undefined, lastNode: FieldSet, ownNode: FieldSet | undefined, path: Path): unknown => {
+    const sh = shape(v, vs);
+    if (!granular(sh)) return v;
+    const kept: [Entry, unknown][] = [];
+    for (const e of entries(v, vs, sh, path, false)) {
+      const lc = lastNode.children.get(e.pe);
+      if (!lc || lc.isEmpty()) {
+        kept.push([e, e.value]);
+        continue;
+      }
+      const oc = ownNode?.children.get(e.pe);
+      const isOwned = oc !== undefined && (oc.member || (e.pe.startsWith('f:') && !oc.isEmpty()));
+      if (isOwned) kept.push([e, walk(e.value, e.schema, lc, oc, [...path, e.pe])]);
+    }
+    if (sh === 'map') return Object.fromEntries(kept.map(([e, x]) => [e.key!, x]));
+    return kept.map(([, x]) => x);
+  };
+  return walk(value, s, last, owned, []);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
