@@ -1,0 +1,146 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { ClusterClient } from '../cluster/index.js';
+import { AlreadyExistsError, ConflictError } from '../cluster/errors.js';
+import { KasaneError } from '../errors.js';
+import type { KubeObject, ObjectRef } from '../model/object.js';
+import { recordSelector } from './record.js';
+
+/** How long a lock outlives its holder's last renewal: a crashed sync blocks others this long at most. */
+export const LOCK_DURATION_SECONDS = 120;
+
+export interface LockOptions {
+  readonly namespace: string;
+  readonly environment: string;
+  readonly release: string;
+  /** Who is asking: shown to whoever has to wait. */
+  readonly holder: string;
+  /** How long to wait for another holder before giving up. */
+  readonly waitMs: number;
+  /** Called once when the lock is held by someone else and we start waiting. */
+  readonly onWait?: (holder: string, expiresAt: Date) => void;
+  readonly pollMs?: number;
+}
+
+/** A held lock: renewed in the background until released. */
+export interface ReleaseLock {
+  readonly holder: string;
+  release(): Promise<void>;
+}
+
+export class LockHeldError extends KasaneError {
+  override readonly name: string = 'LockHeldError';
+  constructor(
+    readonly environment: string,
+    readonly release: string,
+    readonly holder: string,
+    readonly expiresAt: Date,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `release ${release} of environment ${environment} is being synced by ${holder}; gave up after waiting ${Math.round(waitedMs / 1000)}s`,
+      {
+        hint: `run again when that sync has finished; if its process is gone, its lock expires at ${expiresAt.toISOString()}`,
+      },
+    );
+  }
+}
+
+/** Identifies this process to other syncs: host, pid and a random tag (two syncs in one process differ). */
+export function defaultHolder(): string {
+  return `${hostname()}/pid-${process.pid}/${randomBytes(3).toString('hex')}`;
+}
+
+export function lockRef(namespace: string, environment: string, release: string): ObjectRef {
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: `kasane.${environment}.${release}` };
+}
+
+/**
+ * Takes the per-release lock, a coordination.k8s.io Lease with holder and renew time: free or
+ * expired leases are taken (with the resourceVersion as precondition, so two takers cannot both
+ * win), held ones are waited for up to opts.waitMs.
+ */
+export async function acquireLock(client: ClusterClient, opts: LockOptions): Promise<ReleaseLock> {
+  const ref = lockRef(opts.namespace, opts.environment, opts.release);
+  const started = Date.now();
+  let announced = false;
+  for (;;) {
+    const lease = await client.get(ref);
+    const now = new Date();
+    if (lease === undefined) {
+      try {
+        await client.create(leaseObject(ref, opts, now, now));
+        return heldLock(client, ref, opts, now);
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        continue;
+      }
+    }
+    const state = leaseState(lease);
+    if (state.holder === opts.holder || state.expiresAt.getTime() <= now.getTime()) {
+      try {
+        await client.apply(leaseObject(ref, opts, now, now, lease.metadata['resourceVersion'] as string | undefined), { force: true });
+        return heldLock(client, ref, opts, now);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        continue;
+      }
+    }
+    const waited = Date.now() - started;
+    if (waited >= opts.waitMs) throw new LockHeldError(opts.environment, opts.release, state.holder, state.expiresAt, waited);
+    if (!announced) {
+      announced = true;
+      opts.onWait?.(state.holder, state.expiresAt);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 1_000, Math.max(0, opts.waitMs - waited))));
+  }
+}
+
+function heldLock(client: ClusterClient, ref: ObjectRef, opts: LockOptions, acquired: Date): ReleaseLock {
+  // Renew well within the duration, so a slow API server never lets a live lock expire.
+  const timer = setInterval(() => {
+    void client.apply(leaseObject(ref, opts, acquired, new Date()), { force: true }).catch(() => undefined);
+  }, (LOCK_DURATION_SECONDS * 1000) / 4);
+  timer.unref();
+  return {
+    holder: opts.holder,
+    release: async () => {
+      clearInterval(timer);
+      const lease = await client.get(ref);
+      if (lease !== undefined && leaseState(lease).holder === opts.holder) await client.delete(ref);
+    },
+  };
+}
+
+function leaseState(lease: KubeObject): { holder: string; expiresAt: Date } {
+  const spec = (lease['spec'] ?? {}) as Record<string, unknown>;
+  const holder = typeof spec['holderIdentity'] === 'string' ? spec['holderIdentity'] : '(unknown)';
+  const renewed = Date.parse(String(spec['renewTime'] ?? spec['acquireTime'] ?? ''));
+  const seconds = typeof spec['leaseDurationSeconds'] === 'number' ? spec['leaseDurationSeconds'] : LOCK_DURATION_SECONDS;
+  // A lease without a readable renew time cannot prove it is alive.
+  return { holder, expiresAt: new Date(Number.isNaN(renewed) ? 0 : renewed + seconds * 1000) };
+}
+
+function leaseObject(ref: ObjectRef, opts: LockOptions, acquired: Date, renewed: Date, resourceVersion?: string): KubeObject {
+  return {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: recordSelector(opts.environment, opts.release),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+    },
+    spec: {
+      holderIdentity: opts.holder,
+      leaseDurationSeconds: LOCK_DURATION_SECONDS,
+      acquireTime: microTime(acquired),
+      renewTime: microTime(renewed),
+    },
+  };
+}
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

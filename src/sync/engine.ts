@@ -1,0 +1,491 @@
+import type { ClusterClient } from '../cluster/index.js';
+import { NotFoundError } from '../cluster/errors.js';
+import { KasaneError } from '../errors.js';
+import { refOf, type KubeObject, type ObjectRef } from '../model/object.js';
+import type { HookPhase, RenderedEnvironment, RenderedObject, RenderedRelease } from '../model/rendered.js';
+import { releaseDigest } from '../inventory/digest.js';
+import { acquireLock, defaultHolder } from '../inventory/lock.js';
+import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
+import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
+import { applyObject } from './apply.js';
+import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, UnknownReleaseError } from './errors.js';
+import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
+import { runHook } from './hooks.js';
+import { planSync, type ApplyStep, type HooksMode, type SyncPlan } from './plan.js';
+import { pruneRefusal } from './prune.js';
+import { waitHealthy } from './wait.js';
+
+export interface SyncOptions {
+  /** Sync only these releases (default: all of the environment). */
+  readonly releases?: readonly string[];
+  /** Plan and report what would change; write nothing. */
+  readonly dryRun?: boolean;
+  /** Delete what left the desired state; default: the environment's sync.prune. */
+  readonly prune?: boolean;
+  readonly hooks?: HooksMode;
+  /** Wait for each hook and each wave; default: the environment's sync.timeout. */
+  readonly timeoutMs?: number;
+  /** Git commit of the desired state, stored with the revision. */
+  readonly gitRevision?: string;
+  /** Default: the environment's sync.rollbackOnFailure. */
+  readonly rollbackOnFailure?: boolean;
+  /** How long to wait for another sync of the same release (default 60s). */
+  readonly lockWaitMs?: number;
+  /** Revisions kept per release (default 10). */
+  readonly historyLimit?: number;
+  /** Lock holder identity (default: host, pid and a random tag). */
+  readonly holder?: string;
+}
+
+export type Emit = (e: SyncEvent) => void;
+
+const DEFAULT_LOCK_WAIT_MS = 60_000;
+
+/** What every step of one release's sync shares. */
+interface ReleaseRun {
+  readonly client: ClusterClient;
+  readonly environment: string;
+  readonly emit: Emit;
+  readonly dryRun: boolean;
+  readonly prune: boolean;
+  readonly timeoutMs: number;
+  readonly holder: string;
+  readonly lockWaitMs: number;
+  readonly historyLimit: number;
+  readonly rollbackOnFailure: boolean;
+}
+
+/** How a revision comes about: a sync of rendered state, or a rollback to a stored one. */
+interface RevisionSource {
+  readonly kind: 'sync' | 'rollback';
+  readonly hooks: HooksMode;
+  readonly description: string;
+  readonly gitRevision: string | undefined;
+}
+
+/**
+ * Brings the cluster in step with an environment's rendered releases, one release at a time:
+ * pre-sync hooks, the main apply wave by wave (waiting for health in between), prune, post-sync
+ * hooks; sync-fail hooks (and, if asked, a rollback) when something fails. Reports through
+ * `emit`; a failing release does not stop the others.
+ */
+export async function runSync(client: ClusterClient, env: RenderedEnvironment, opts: SyncOptions, emit: Emit): Promise<SyncResult> {
+  const releases = selectReleases(env, opts.releases);
+  const run: ReleaseRun = {
+    client,
+    environment: env.name,
+    emit,
+    dryRun: opts.dryRun ?? false,
+    prune: opts.prune ?? env.sync.prune,
+    timeoutMs: opts.timeoutMs ?? env.sync.timeoutMs,
+    holder: opts.holder ?? defaultHolder(),
+    lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+    rollbackOnFailure: opts.rollbackOnFailure ?? env.sync.rollbackOnFailure,
+  };
+  const source: RevisionSource = { kind: 'sync', hooks: opts.hooks ?? 'auto', description: 'sync', gitRevision: opts.gitRevision };
+  const results: ReleaseResult[] = [];
+  for (const release of releases) results.push(await syncRelease(run, release, source));
+  const result: SyncResult = {
+    status: results.every((r) => r.status !== 'failed') ? 'succeeded' : 'failed',
+    dryRun: run.dryRun,
+    releases: results,
+  };
+  emit({ type: 'sync-finished', result });
+  return result;
+}
+
+export interface RollbackOptions extends Omit<SyncOptions, 'releases' | 'hooks' | 'gitRevision' | 'rollbackOnFailure'> {
+  /** The revision to return to; default: the successful revision before the current one. */
+  readonly toRevision?: number;
+}
+
+export class NoRevisionError extends KasaneError {
+  override readonly name: string = 'NoRevisionError';
+}
+
+/**
+ * Re-applies a stored revision's objects as a new revision (Helm's rollback): the objects of
+ * that revision are applied, what it did not have is pruned (when pruning is on), no hooks run.
+ */
+export async function runRollback(
+  client: ClusterClient,
+  env: RenderedEnvironment,
+  releaseName: string,
+  opts: RollbackOptions,
+  emit: Emit,
+): Promise<ReleaseResult> {
+  const [release] = selectReleases(env, [releaseName]);
+  if (release === undefined) throw new UnknownReleaseError(env.name, [releaseName], env.releases.map((r) => r.name));
+  const inventory = await readInventory(client, release.namespace, env.name, release.name);
+  const target = rollbackTarget(inventory, opts.toRevision);
+  if (target === undefined) {
+    const known = inventory.records.map((r) => `${r.revision} (${r.status})`).join(', ');
+    throw new NoRevisionError(
+      opts.toRevision === undefined
+        ? `release ${release.name} has no earlier successful revision to roll back to`
+        : `release ${release.name} has no stored revision ${opts.toRevision}`,
+      { hint: known ? `stored revisions: ${known}` : 'it has never been synced' },
+    );
+  }
+  const run: ReleaseRun = {
+    client,
+    environment: env.name,
+    emit,
+    dryRun: opts.dryRun ?? false,
+    prune: opts.prune ?? env.sync.prune,
+    timeoutMs: opts.timeoutMs ?? env.sync.timeoutMs,
+    holder: opts.holder ?? defaultHolder(),
+    lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+    rollbackOnFailure: false,
+  };
+  return syncRelease(run, storedRelease(release, target), {
+    kind: 'rollback',
+    hooks: 'never',
+    description: `rollback to revision ${target.revision}`,
+    gitRevision: target.gitRevision,
+  });
+}
+
+function rollbackTarget(inventory: Inventory, toRevision: number | undefined): InventoryRecord | undefined {
+  if (toRevision !== undefined) return inventory.records.find((r) => r.revision === toRevision && r.rendered.length > 0);
+  const current = lastDeployed(inventory);
+  return inventory.records.find(
+    (r) => r !== current && (r.status === 'deployed' || r.status === 'superseded') && r.revision < (current?.revision ?? Infinity),
+  );
+}
+
+function storedRelease(release: RenderedRelease, record: InventoryRecord): RenderedRelease {
+  return { ...release, objects: record.rendered };
+}
+
+function selectReleases(env: RenderedEnvironment, names: readonly string[] | undefined): RenderedRelease[] {
+  if (names === undefined || names.length === 0) return [...env.releases];
+  const unknown = names.filter((n) => !env.releases.some((r) => r.name === n));
+  if (unknown.length > 0) throw new UnknownReleaseError(env.name, unknown, env.releases.map((r) => r.name));
+  return env.releases.filter((r) => names.includes(r.name));
+}
+
+async function syncRelease(run: ReleaseRun, release: RenderedRelease, source: RevisionSource): Promise<ReleaseResult> {
+  const state = new ReleaseState(run, release);
+  let result: ReleaseResult;
+  try {
+    result = await (run.dryRun ? previewRelease(state, source) : applyRelease(state, source));
+  } catch (err) {
+    result = state.result('failed', { error: asKasaneError(err) });
+  }
+  run.emit({ type: 'release-finished', release: release.name, result });
+  return result;
+}
+
+/** What one release's sync has done so far, for its result. */
+class ReleaseState {
+  readonly changes: ObjectChange[] = [];
+  readonly hooks: HookResult[] = [];
+  plannedHooks: ObjectRef[] = [];
+
+  constructor(
+    readonly run: ReleaseRun,
+    readonly release: RenderedRelease,
+  ) {}
+
+  emit(e: SyncEvent): void {
+    this.run.emit(e);
+  }
+
+  phase(phase: SyncPhase): void {
+    this.emit({ type: 'phase-started', release: this.release.name, phase });
+  }
+
+  plan(inventory: Inventory | undefined, hooks: HooksMode): SyncPlan {
+    return planSync(this.release, inventory, { prune: this.run.prune, hooks, desiredDigest: releaseDigest(this.release) });
+  }
+
+  result(status: ReleaseResult['status'], extra: { revision?: number; error?: KasaneError; rolledBackTo?: number } = {}): ReleaseResult {
+    return {
+      release: this.release.name,
+      namespace: this.release.namespace,
+      status,
+      changes: [...this.changes],
+      hooks: [...this.hooks],
+      ...(this.plannedHooks.length > 0 ? { plannedHooks: [...this.plannedHooks] } : {}),
+      ...extra,
+    };
+  }
+}
+
+/** --dry-run: every object through a server-side dry run, prune candidates checked, hooks listed. */
+async function previewRelease(state: ReleaseState, source: RevisionSource): Promise<ReleaseResult> {
+  const { run, release } = state;
+  const inventory = await readInventory(run.client, release.namespace, run.environment, release.name);
+  const plan = state.plan(inventory, source.hooks);
+  run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: true, hooks: plan.hooks });
+  run.client.addPendingCrds(crdsOf(plan));
+
+  // Objects in a namespace or of a kind this sync would create cannot be dry-run on the server.
+  const missingNamespace = plan.createNamespace !== undefined && (await run.client.get(refOf(plan.createNamespace))) === undefined;
+  if (plan.createNamespace && missingNamespace) state.changes.push({ ref: refOf(plan.createNamespace), action: 'created' });
+
+  state.plannedHooks = [...plan.preSync, ...plan.postSync].map((h) => refOf(h.object));
+  for (const hook of plan.preSync) state.emit({ type: 'hook-started', release: release.name, phase: 'pre-sync', ref: refOf(hook.object), dryRun: true });
+  await applySteps(state, plan.apply, { dryRun: true, missingNamespace: missingNamespace ? release.namespace : undefined });
+  await prune(state, plan, true);
+  for (const hook of plan.postSync) state.emit({ type: 'hook-started', release: release.name, phase: 'post-sync', ref: refOf(hook.object), dryRun: true });
+  return state.result(state.changes.length > 0 || state.plannedHooks.length > 0 ? 'synced' : 'unchanged');
+}
+
+async function applyRelease(state: ReleaseState, source: RevisionSource): Promise<ReleaseResult> {
+  const { run, release } = state;
+  const { client } = run;
+
+  // Read-only first: a release already in its desired state takes no lock and writes nothing.
+  const before = await readInventory(client, release.namespace, run.environment, release.name);
+  const prePlan = state.plan(before, source.hooks);
+  client.addPendingCrds(crdsOf(prePlan));
+  if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) {
+    run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
+    return state.result('unchanged');
+  }
+
+  if (prePlan.createNamespace) await applyOne(state, prePlan.createNamespace, { dryRun: false, missingNamespace: undefined });
+  const lock = await acquireLock(client, {
+    namespace: release.namespace,
+    environment: run.environment,
+    release: release.name,
+    holder: run.holder,
+    waitMs: run.lockWaitMs,
+    onWait: (holder, expiresAt) =>
+      run.emit({ type: 'lock-waiting', release: release.name, holder, expiresAt: expiresAt.toISOString() }),
+  });
+  try {
+    // Under the lock, what the cluster says now is what counts.
+    const inventory = await readInventory(client, release.namespace, run.environment, release.name);
+    return await applyRevision(state, inventory, source);
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** One revision under the lock: a pending record, the phases, then the record's final status. */
+async function applyRevision(state: ReleaseState, inventory: Inventory, source: RevisionSource): Promise<ReleaseResult> {
+  const { run, release } = state;
+  const plan = state.plan(inventory, source.hooks);
+  const revision = (inventory.records[0]?.revision ?? 0) + 1;
+  run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: plan.hooks });
+  const record = (status: InventoryRecord['status'], objects: readonly InventoryEntry[], description: string): InventoryRecord => ({
+    environment: run.environment,
+    release: release.name,
+    namespace: release.namespace,
+    revision,
+    status,
+    ...(source.gitRevision === undefined ? {} : { gitRevision: source.gitRevision }),
+    digest: plan.desiredDigest,
+    time: new Date().toISOString(),
+    description,
+    objects,
+    hooks: [...state.hooks],
+    rendered: release.objects,
+  });
+  // Pending records list what was applied before too, so a crash leaves nothing untracked.
+  await writeRecord(run.client, record('pending', mergeEntries(plan.entries, plan.prune), source.description));
+
+  try {
+    await runHooks(state, plan.preSync, 'pre-sync');
+    state.phase('apply');
+    await applySteps(state, plan.apply, { dryRun: false, missingNamespace: undefined });
+    const kept = await prune(state, plan, false);
+    await runHooks(state, plan.postSync, 'post-sync');
+
+    await writeRecord(run.client, record('deployed', mergeEntries(plan.entries, kept), source.description));
+    await supersede(run, inventory);
+    await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
+    return state.result('synced', { revision });
+  } catch (err) {
+    const error = asKasaneError(err);
+    if (plan.syncFail.length > 0) {
+      try {
+        await runHooks(state, plan.syncFail, 'sync-fail');
+      } catch {
+        // The sync's own error is the one to report; a failing sync-fail hook is in the events and hooks.
+      }
+    }
+    await writeRecord(run.client, record('failed', mergeEntries(plan.entries, plan.prune), error.message));
+    await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
+    const target = run.rollbackOnFailure && source.kind === 'sync' ? lastDeployed(inventory) : undefined;
+    if (target === undefined || target.rendered.length === 0) return state.result('failed', { revision, error });
+
+    state.phase('rollback');
+    const after = await readInventory(run.client, release.namespace, run.environment, release.name);
+    const rollback = new ReleaseState(run, storedRelease(release, target));
+    const rolled = await applyRevision(rollback, after, {
+      kind: 'rollback',
+      hooks: 'never',
+      description: `rollback to revision ${target.revision} after revision ${revision} failed`,
+      gitRevision: target.gitRevision,
+    });
+    state.changes.push(...rolled.changes);
+    return state.result('failed', { revision, error, rolledBackTo: target.revision });
+  }
+}
+
+/**
+ * Whether the release needs nothing: no hooks to run, the last revision succeeded with this very
+ * desired state, every object a dry run leaves as it is, nothing to prune. Reads only.
+ */
+async function inDesiredState(state: ReleaseState, plan: SyncPlan, inventory: Inventory): Promise<boolean> {
+  const { client } = state.run;
+  const latest = inventory.records[0];
+  if (plan.hooks.run || latest?.status !== 'deployed' || latest.digest !== plan.desiredDigest) return false;
+  if (plan.createNamespace && (await client.get(refOf(plan.createNamespace))) === undefined) return false;
+  for (const step of plan.apply) {
+    for (const o of step.objects) {
+      try {
+        if ((await applyObject(client, o.object, { dryRun: true })).action !== 'unchanged') return false;
+      } catch {
+        return false;
+      }
+    }
+  }
+  if (plan.pruneEnabled) {
+    for (const entry of plan.prune) {
+      const live = await client.get(entry);
+      if (live !== undefined && pruneRefusal(live, state.run.environment, state.release.name) === undefined) return false;
+    }
+  }
+  return true;
+}
+
+async function runHooks(state: ReleaseState, hooks: readonly RenderedObject[], phase: HookPhase): Promise<void> {
+  if (hooks.length === 0) return;
+  state.phase(phase);
+  const ctx = { client: state.run.client, release: state.release.name, emit: state.run.emit, defaultTimeoutMs: state.run.timeoutMs };
+  for (const hook of hooks) {
+    const result = await runHook(ctx, hook, phase);
+    state.hooks.push(result);
+    if (result.status === 'Failed') throw new HookFailedError(phase, result.ref, result.message, result.logs);
+  }
+}
+
+interface StepOptions {
+  readonly dryRun: boolean;
+  /** In a dry run: the namespace this sync would create, where nothing can be dry-run yet. */
+  readonly missingNamespace: string | undefined;
+}
+
+/** Applies step after step; after each, waits until its objects are healthy (not in a dry run). */
+async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts: StepOptions): Promise<void> {
+  const { run, release } = state;
+  for (const step of steps) {
+    const errors: KasaneError[] = [];
+    for (const o of step.objects) {
+      try {
+        await applyOne(state, o.object, opts);
+      } catch (err) {
+        const error = asKasaneError(err);
+        errors.push(error);
+        state.emit({ type: 'object-failed', release: release.name, ref: refOf(o.object), error });
+      }
+    }
+    if (errors.length > 0) throw new ApplyFailedError(errors);
+    if (opts.dryRun) continue;
+
+    const outcome = await waitHealthy(
+      run.client,
+      step.objects.map((o) => refOf(o.object)),
+      {
+        timeoutMs: run.timeoutMs,
+        onProgress: (ref, h) => state.emit({ type: 'health-waiting', release: release.name, wave: step.wave, ref, message: h.message }),
+      },
+    );
+    if (outcome.kind === 'failed') throw new ObjectUnhealthyError(outcome.ref, outcome.message);
+    if (outcome.kind === 'timeout') throw new HealthTimeoutError(step.wave, outcome.pending, run.timeoutMs);
+    state.emit({ type: 'wave-healthy', release: release.name, wave: step.wave });
+  }
+}
+
+async function applyOne(state: ReleaseState, object: KubeObject, opts: StepOptions): Promise<void> {
+  const release = state.release.name;
+  const ref = refOf(object);
+  if (opts.dryRun && opts.missingNamespace !== undefined && object.metadata.namespace === opts.missingNamespace) {
+    state.changes.push({ ref, action: 'created' });
+    state.emit({ type: 'object-applied', release, ref, action: 'created', dryRun: true, conflicts: [] });
+    return;
+  }
+  let outcome;
+  try {
+    outcome = await applyObject(state.run.client, object, { dryRun: opts.dryRun });
+  } catch (err) {
+    // A dry run cannot create a custom resource whose CRD this sync would create first.
+    if (opts.dryRun && err instanceof NotFoundError && isPendingKind(state, object)) {
+      state.changes.push({ ref, action: 'created' });
+      state.emit({ type: 'object-applied', release, ref, action: 'created', dryRun: true, conflicts: [] });
+      return;
+    }
+    throw err;
+  }
+  if (outcome.action === 'unchanged') {
+    state.emit({ type: 'object-unchanged', release, ref });
+    return;
+  }
+  state.changes.push({ ref, action: outcome.action });
+  state.emit({ type: 'object-applied', release, ref, action: outcome.action, dryRun: opts.dryRun, conflicts: outcome.conflicts });
+}
+
+function isPendingKind(state: ReleaseState, object: KubeObject): boolean {
+  return state.release.objects.some((o) => {
+    if (o.object.kind !== 'CustomResourceDefinition') return false;
+    const spec = (o.object['spec'] ?? {}) as { group?: string; names?: { kind?: string } };
+    return spec.names?.kind === object.kind && object.apiVersion.startsWith(`${spec.group ?? ''}/`);
+  });
+}
+
+/**
+ * Deletes the prune candidates that are still kasane's (see pruneRefusal), newest wave first.
+ * Returns the entries left in place that kasane still owns (pruning off), to stay in the inventory.
+ */
+async function prune(state: ReleaseState, plan: SyncPlan, dryRun: boolean): Promise<InventoryEntry[]> {
+  const { run, release } = state;
+  const kept: InventoryEntry[] = [];
+  if (plan.prune.length === 0) return kept;
+  state.phase('prune');
+  for (const entry of plan.prune) {
+    const ref: ObjectRef = { apiVersion: entry.apiVersion, kind: entry.kind, namespace: entry.namespace, name: entry.name };
+    const live = await run.client.get(ref);
+    if (live === undefined) continue;
+    const refusal = pruneRefusal(live, run.environment, release.name);
+    if (refusal !== undefined) {
+      state.emit({ type: 'prune-skipped', release: release.name, ref, reason: refusal });
+      continue;
+    }
+    if (!plan.pruneEnabled) {
+      kept.push(entry);
+      state.emit({ type: 'prune-skipped', release: release.name, ref, reason: 'no longer rendered; pruning is off (sync.prune, --prune)' });
+      continue;
+    }
+    if (!dryRun) await run.client.delete(ref, { propagationPolicy: 'Background' });
+    state.changes.push({ ref, action: 'pruned' });
+    state.emit({ type: 'object-pruned', release: release.name, ref, dryRun });
+  }
+  return kept;
+}
+
+/** The revision that was deployed before this one is superseded now. */
+async function supersede(run: ReleaseRun, inventory: Inventory): Promise<void> {
+  for (const old of inventory.records) {
+    if (old.status === 'deployed') await writeRecord(run.client, { ...old, status: 'superseded' });
+  }
+}
+
+function mergeEntries(first: readonly InventoryEntry[], more: readonly InventoryEntry[]): InventoryEntry[] {
+  return [...first, ...more];
+}
+
+function crdsOf(plan: SyncPlan): KubeObject[] {
+  return plan.apply.flatMap((s) => s.objects.map((o) => o.object)).filter((o) => o.kind === 'CustomResourceDefinition');
+}
+
+function asKasaneError(err: unknown): KasaneError {
+  if (err instanceof KasaneError) return err;
+  return new KasaneError(err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,63 @@
+import type { ClusterClient } from '../cluster/index.js';
+import { health, type Health } from '../health/index.js';
+import { formatRef, refKey, type KubeObject, type ObjectRef } from '../model/object.js';
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  /** Called when an object's health message changes while it is still progressing. */
+  readonly onProgress?: (ref: ObjectRef, h: Health) => void;
+  /** First poll delay; doubles up to maxDelayMs. */
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export type WaitOutcome =
+  | { readonly kind: 'healthy'; readonly objects: ReadonlyMap<string, KubeObject> }
+  | { readonly kind: 'failed'; readonly ref: ObjectRef; readonly message: string; readonly object: KubeObject }
+  | { readonly kind: 'timeout'; readonly pending: readonly { ref: ObjectRef; message: string }[] };
+
+/**
+ * Polls the objects until every one is healthy, one has failed, or the time is up. Polling with
+ * backoff rather than watching: a wave is a handful of objects, and a poll survives dropped
+ * connections without bookkeeping.
+ */
+export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRef[], opts: WaitOptions): Promise<WaitOutcome> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const maxDelay = opts.maxDelayMs ?? 2_000;
+  let delay = opts.initialDelayMs ?? 100;
+  const pending = new Map(refs.map((r) => [refKey(r), r]));
+  const lastMessage = new Map<string, string>();
+  const done = new Map<string, KubeObject>();
+
+  for (;;) {
+    for (const [key, ref] of [...pending]) {
+      const live = await client.get(ref);
+      const h: Health = live === undefined ? { status: 'Progressing', message: 'not found' } : health(live);
+      if (h.status === 'Healthy' && live !== undefined) {
+        pending.delete(key);
+        done.set(key, live);
+      } else if (h.status === 'Failed' && live !== undefined) {
+        return { kind: 'failed', ref, message: h.message, object: live };
+      } else if (lastMessage.get(key) !== h.message) {
+        lastMessage.set(key, h.message);
+        opts.onProgress?.(ref, h);
+      }
+    }
+    if (pending.size === 0) return { kind: 'healthy', objects: done };
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      return {
+        kind: 'timeout',
+        pending: [...pending].map(([key, ref]) => ({ ref, message: lastMessage.get(key) ?? 'not healthy' })),
+      };
+    }
+    await sleep(Math.min(delay, left));
+    delay = Math.min(delay * 2, maxDelay);
+  }
+}
+
+export function describePending(pending: readonly { ref: ObjectRef; message: string }[]): string {
+  return pending.map((p) => `${formatRef(p.ref)}: ${p.message}`).join('; ');
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
