@@ -1,0 +1,229 @@
+/**
+ * HTTP to the API server with the kubeconfig's credentials, and the retry policy: 429 (after its
+ * Retry-After), 500, 503, 504 and dropped connections are tried again with exponential backoff and
+ * full jitter, a bounded number of times. Everything else is the caller's to interpret.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { LoadedKubeconfig } from './kubeconfig.js';
+import { UnreachableError } from './errors.js';
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A Retry-After longer than this is cut to it. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
+
+const RETRY_STATUS = new Set([429, 500, 503, 504]);
+/** Connection failures after which the same request may succeed; a refused connection is not one. */
+const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly query?: Query;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly accept?: string;
+  /** Per-try timeout; a try that takes longer counts as a dropped connection. */
+  readonly timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Delay before try number `attempt + 1` (attempt counts from 1): full jitter over an exponential cap. */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * cap);
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export class Transport {
+  /** Every try sent, retries included. */
+  requests = 0;
+  private agent: http.Agent | undefined;
+  private readonly base: URL;
+  private staticAuth: { headers: Record<string, string>; auth?: string } | undefined;
+  private readonly dynamicAuth: boolean;
+
+  constructor(
+    private readonly kube: LoadedKubeconfig,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.base = new URL(kube.server);
+    const user = kube.user;
+    // Tokens from exec plugins, auth providers and token files can change while kasane runs.
+    this.dynamicAuth = Boolean(user && (user.exec || user.authProvider));
+  }
+
+  get server(): string {
+    return this.kube.server;
+  }
+
+  private async credentials(): Promise<{ headers: Record<string, string>; auth?: string; agent: http.Agent }> {
+    if (this.staticAuth && this.agent && !this.dynamicAuth) return { ...this.staticAuth, agent: this.agent };
+    const opts: https.RequestOptions = {};
+    await this.kube.config.applyToHTTPSOptions(opts);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    const found = { headers, ...(typeof opts.auth === 'string' ? { auth: opts.auth } : {}) };
+    this.staticAuth = found;
+    if (!this.agent) {
+      if (this.kube.cluster.proxyUrl && opts.agent instanceof http.Agent) {
+        // Behind a proxy, client-node's agent knows how to tunnel.
+        this.agent = opts.agent;
+      } else if (this.base.protocol === 'http:') {
+        this.agent = new http.Agent({ keepAlive: true });
+      } else {
+        // A keep-alive agent with the TLS material client-node gathered (CA, client cert and key).
+        this.agent = new https.Agent({
+          keepAlive: true,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          ...(opts.servername ? { servername: opts.servername } : {}),
+          ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
+        });
+      }
+    }
+    return { ...found, agent: this.agent };
+  }
+
+  private url(req: HttpRequest): URL {
+    const prefix = this.base.pathname.replace(/\/+$/, '');
+    return new URL(`${this.base.origin}${prefix}${req.path}${buildQuery(req.query)}`);
+  }
+
+  /** One try; resolves with the response stream, rejects on a connection failure. */
+  private async send(req: HttpRequest, signal?: AbortSignal): Promise<IncomingMessage> {
+    const { headers, auth, agent } = await this.credentials();
+    const url = this.url(req);
+    const lib = url.protocol === 'http:' ? http : https;
+    this.requests++;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const request = lib.request(
+        url,
+        {
+          method: req.method,
+          agent,
+          ...(auth ? { auth } : {}),
+          headers: {
+            ...headers,
+            Accept: req.accept ?? 'application/json',
+            'User-Agent': 'kasane',
+            ...(req.body !== undefined
+              ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(req.body) }
+              : {}),
+          },
+          ...(signal ? { signal } : {}),
+        },
+        resolve,
+      );
+      request.on('error', reject);
+      if (req.timeoutMs !== undefined) {
+        request.setTimeout(req.timeoutMs, () => {
+          const err = new Error(`no answer within ${req.timeoutMs} ms`) as NodeJS.ErrnoException;
+          err.code = 'ETIMEDOUT';
+          request.destroy(err);
+        });
+      }
+      if (req.body !== undefined) request.write(req.body);
+      request.end();
+    });
+  }
+
+  private unreachable(err: unknown): UnreachableError {
+    return new UnreachableError(this.kube.server, this.kube.contextName, err);
+  }
+
+  /** Sends the request, retrying what may succeed on a later try, and reads the whole answer. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const timed = { timeoutMs: 60_000, ...req };
+    for (let attempt = 1; ; attempt++) {
+      let response: HttpResponse;
+      try {
+        const res = await this.send(timed);
+        const chunks: Buffer[] = [];
+        for await (const chunk of res) chunks.push(chunk as Buffer);
+        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {
+          await sleep(backoffDelay(this.policy, attempt));
+          continue;
+        }
+        throw this.unreachable(err);
+      }
+      if (attempt < this.policy.maxAttempts && RETRY_STATUS.has(response.status)) {
+        const after = response.status === 429 ? parseRetryAfter(response.headers['retry-after']) : undefined;
+        const delay =
+          after === undefined
+            ? backoffDelay(this.policy, attempt)
+            : Math.min(after, this.policy.maxRetryAfterMs) + backoffDelay(this.policy, 1);
+        await sleep(delay);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  /** Opens a long-lived response (a watch): connection failures are retried, the status is the caller's. */
+  async open(req: HttpRequest, signal: AbortSignal): Promise<IncomingMessage> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.send(req, signal);
+        if (attempt < this.policy.maxAttempts && RETRY_STATUS.has(res.statusCode ?? 0)) {
+          const after = res.statusCode === 429 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+          res.resume();
+          await sleep(after === undefined ? backoffDelay(this.policy, attempt) : Math.min(after, this.policy.maxRetryAfterMs));
+          continue;
+        }
+        return res;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!signal.aborted && attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {
+          await sleep(backoffDelay(this.policy, attempt));
+          continue;
+        }
+        throw signal.aborted ? err : this.unreachable(err);
+      }
+    }
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The desired side of a diff: what a sync of the chosen releases would apply, in apply order.
+ */
+import { KasaneError } from '../errors.js';
+import type { KubeObject } from '../model/object.js';
+import type { RenderedEnvironment, RenderedRelease } from '../model/rendered.js';
+import { planSync } from '../sync/plan.js';
+
+export interface DesiredObject {
+  readonly release: string;
+  readonly object: KubeObject;
+}
+
+export class UnknownReleaseError extends KasaneError {
+  override readonly name: string = 'UnknownReleaseError';
+  constructor(
+    readonly environment: string,
+    readonly release: string,
+    known: readonly string[],
+  ) {
+    super(`environment ${environment} has no release named ${release}`, {
+      hint: known.length > 0 ? `its releases: ${known.join(', ')}` : 'the environment defines no releases',
+    });
+  }
+}
+
+/** The releases named (all when none are), in the environment's order; an unknown name is an error. */
+export function selectReleases(env: RenderedEnvironment, names: readonly string[]): RenderedRelease[] {
+  const known = env.releases.map((r) => r.name);
+  for (const name of names) {
+    if (!known.includes(name)) throw new UnknownReleaseError(env.name, name, known);
+  }
+  return names.length === 0 ? [...env.releases] : env.releases.filter((r) => names.includes(r.name));
+}
+
+/**
+ * What a sync applies for these releases: the namespace kasane creates for a release (exactly as the
+ * sync plan builds it), then the main objects. Hooks run and are recreated at sync time, so the
+ * cluster diff leaves them out; a diff of two renderings includes them (`includeHooks`).
+ */
+export function desiredObjects(releases: readonly RenderedRelease[], opts: { includeHooks: boolean }): DesiredObject[] {
+  const out: DesiredObject[] = [];
+  for (const release of releases) {
+    const plan = planSync(release, undefined, { prune: false, hooks: 'never', desiredDigest: '' });
+    if (plan.createNamespace) out.push({ release: release.name, object: plan.createNamespace });
+    for (const rendered of release.objects) {
+      if (rendered.hook === undefined || opts.includeHooks) out.push({ release: release.name, object: rendered.object });
+    }
+  }
+  return out;
+}
+
+/** Namespaces that a sync of the environment creates: release namespaces and rendered Namespaces. */
+export function namespacesCreated(env: RenderedEnvironment): Set<string> {
+  const names = new Set<string>();
+  for (const release of env.releases) {
+    if (release.createNamespace) names.add(release.namespace);
+    for (const rendered of release.objects) {
+      if (rendered.object.kind === 'Namespace' && rendered.object.apiVersion === 'v1' && rendered.object.metadata.name) {
+        names.add(rendered.object.metadata.name);
+      }
+    }
+  }
+  return names;
+}
