@@ -1,0 +1,582 @@
+/**
+ * The API server's semantics, without HTTP: create, update, patch, apply, delete, get and list on
+ * typed resources, with the metadata, defaulting, validation, finalizer and garbage-collection rules
+ * of a real server. Every write, including the simulated controllers' status writes, goes through
+ * `write`, so they all look alike to watchers.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../model/object.js';
+import { applyDefaults } from './defaults.js';
+import { PatchError, jsonPatch, mergePatch, recordUpdate, serverSideApply, strategicMergePatch } from './engine.js';
+import { apiVersionOf, typeKey, type ResourceType } from './kinds.js';
+import { Registry } from './registry.js';
+import {
+  ApiError,
+  MODIFIED,
+  alreadyExists,
+  badRequest,
+  conflict,
+  fieldError,
+  forbidden,
+  invalid,
+  notFound,
+} from './status.js';
+import { Store } from './store.js';
+import { validateObject } from './validation.js';
+
+type Obj = Record<string, unknown>;
+
+export type PatchType = 'apply' | 'merge' | 'strategic' | 'json';
+export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  manager: string;
+  subresource?: 'status';
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  created: boolean;
+}
+
+export type DeleteResult = { object: KubeObject; pending: boolean };
+
+export const NAMESPACE_FINALIZER = 'kubernetes';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+export const CRD_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+const NAMESPACES = typeKey({ group: '', plural: 'namespaces' });
+const CRDS = typeKey({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' });
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += ALPHANUMS[Math.floor(Math.random() * ALPHANUMS.length)];
+  return s;
+}
+
+/** Two writes that differ only in managedFields timestamps and resourceVersion are the same write. */
+function comparable(o: KubeObject): unknown {
+  const managed = Array.isArray(o.metadata['managedFields'])
+    ? (o.metadata['managedFields'] as Obj[]).map(({ time: _t, ...rest }) => rest)
+    : undefined;
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+  return { ...o, metadata: { ...meta, managedFields: managed } };
+}
+
+function ownerUids(o: KubeObject): string[] {
+  const refs = o.metadata['ownerReferences'];
+  return Array.isArray(refs) ? refs.filter(isObj).map((r) => String(r['uid'])) : [];
+}
+
+function finalizers(o: KubeObject): string[] {
+  const f = o.metadata['finalizers'];
+  return Array.isArray(f) ? f.map(String) : [];
+}
+
+function withFinalizers(o: KubeObject, list: string[]): KubeObject {
+  const metadata = { ...o.metadata };
+  if (list.length === 0) delete metadata['finalizers'];
+  else metadata['finalizers'] = list;
+  return { ...o, metadata };
+}
+
+export class Cluster {
+  readonly store = new Store();
+  readonly registry = new Registry();
+  private clusterIpCounter = 10;
+  private gcScheduled = false;
+  private stopped = false;
+
+  constructor() {
+    this.store.subscribe((event) => {
+      if (event.resource === CRDS) {
+        if (event.type === 'DELETED') this.registry.forgetCrd(event.object);
+        else this.registry.defineFromCrd(event.object);
+      }
+      this.scheduleGc();
+    });
+  }
+
+  /** The starting state of every cluster: the namespaces kubeadm creates. */
+  seed(): void {
+    const nsType = this.typeOf(NAMESPACES);
+    for (const name of INITIAL_NAMESPACES) {
+      if (this.store.get(NAMESPACES, undefined, name) === undefined) {
+        this.create(nsType, 'v1', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { manager: 'kube-apiserver' });
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  typeOf(key: string): ResourceType {
+    const type = this.registry.byKey(key);
+    if (type === undefined) throw new Error(`unknown resource ${key}`);
+    return type;
+  }
+
+  /** The object as a client sees it at the requested version. */
+  present(type: ResourceType, version: string, o: KubeObject): KubeObject {
+    const copy = structuredClone(o);
+    copy.apiVersion = apiVersionOf(type.group, version);
+    return copy;
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const found = this.store.get(typeKey(type), type.namespaced ? namespace : undefined, name);
+    if (found === undefined) throw notFound(type, name);
+    return found;
+  }
+
+  list(type: ResourceType, namespace: string | undefined): KubeObject[] {
+    return this.store.list(typeKey(type), type.namespaced ? namespace : undefined);
+  }
+
+  create(type: ResourceType, version: string, namespace: string | undefined, body: unknown, opts: WriteOptions): WriteResult {
+    const candidate = this.checkBody(type, version, namespace, undefined, body);
+    if (!candidate.metadata.name && candidate.metadata.generateName) {
+      candidate.metadata.name = `${candidate.metadata.generateName}${randomSuffix()}`;
+    }
+    const name = candidate.metadata.name ?? '';
+    if (name !== '' && this.store.get(typeKey(type), candidate.metadata.namespace, name) !== undefined) {
+      throw alreadyExists(type, name);
+    }
+    return { object: this.write(type, version, undefined, candidate, opts, true), created: true };
+  }
+
+  update(type: ResourceType, version: string, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions): WriteResult {
+    const candidate = this.checkBody(type, version, namespace, name, body);
+    const live = this.get(type, namespace, name);
+    const rv = candidate.metadata['resourceVersion'];
+    if (rv !== undefined && rv !== '' && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
+    return { object: this.write(type, version, live, candidate, opts, true), created: false };
+  }
+
+  patch(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: unknown,
+    opts: WriteOptions & { force?: boolean },
+  ): WriteResult {
+    const live = this.store.get(typeKey(type), type.namespaced ? namespace : undefined, name);
+    if (patchType === 'apply') return this.apply(type, version, namespace, name, live, body, opts);
+    if (live === undefined) throw notFound(type, name);
+    let patched: KubeObject;
+    try {
+      const current = this.present(type, version, live);
+      patched =
+        patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const code = (err as { code?: unknown }).code;
+      const message = err instanceof Error ? err.message : String(err);
+      if (code === 400 || !(err instanceof PatchError || (err instanceof Error && err.name === 'PatchError'))) throw badRequest(message);
+      throw new ApiError(422, 'Invalid', message);
+    }
+    if (!isObj(patched) || !isObj(patched.metadata)) throw badRequest('the patch produced an object without metadata');
+    const rv = patched.metadata['resourceVersion'];
+    if (rv !== undefined && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
+    const candidate = this.checkBody(type, version, namespace, name, patched);
+    return { object: this.write(type, version, live, candidate, opts, true), created: false };
+  }
+
+  private apply(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    live: KubeObject | undefined,
+    body: unknown,
+    opts: WriteOptions & { force?: boolean },
+  ): WriteResult {
+    if (!opts.manager) {
+      throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+      });
+    }
+    if (isObj(body) && isObj(body['metadata']) && body['metadata']['managedFields'] !== undefined) {
+      throw badRequest('metadata.managedFields must be nil');
+    }
+    const applied = this.checkBody(type, version, namespace, name, body);
+    const apiVersion = apiVersionOf(type.group, version);
+    const result = serverSideApply({
+      live: live === undefined ? undefined : this.present(type, version, live),
+      applied,
+      manager: opts.manager,
+      force: opts.force === true,
+      now: now(),
+      apiVersion,
+    });
+    if (!result.ok) throw applyConflict(result.conflicts);
+    if (live === undefined) {
+      if (opts.subresource !== undefined) throw notFound(type, name);
+      return { object: this.write(type, version, undefined, result.object, opts, false), created: true };
+    }
+    return { object: this.write(type, version, live, result.object, opts, false), created: false };
+  }
+
+  /** Parses a request body into an object of this type, checking what the URL says about it. */
+  private checkBody(type: ResourceType, version: string, namespace: string | undefined, name: string | undefined, body: unknown): KubeObject {
+    if (!isObj(body)) throw badRequest('the body of the request was not a Kubernetes object');
+    const o = structuredClone(body) as KubeObject;
+    if (!isObj(o.metadata)) o.metadata = {};
+    const apiVersion = apiVersionOf(type.group, version);
+    if (o.kind !== undefined && o.kind !== type.kind) {
+      throw badRequest(`the kind of the provided object (${String(o.kind)}) does not match the kind of the request (${type.kind})`);
+    }
+    if (o.apiVersion !== undefined && o.apiVersion !== apiVersion) {
+      throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    }
+    o.apiVersion = apiVersion;
+    o.kind = type.kind;
+    if (name !== undefined) {
+      if (o.metadata.name === undefined || o.metadata.name === '') o.metadata.name = name;
+      else if (o.metadata.name !== name) {
+        throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+      }
+    }
+    if (type.namespaced) {
+      if (o.metadata.namespace === undefined || o.metadata.namespace === '') o.metadata.namespace = namespace;
+      else if (namespace !== undefined && o.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (o.metadata.namespace === undefined) throw badRequest('a namespace is required for namespaced resources');
+    } else {
+      delete o.metadata.namespace;
+    }
+    return o;
+  }
+
+  /**
+   * The one write path: keeps server-owned metadata and status, defaults, records managed fields,
+   * validates, bumps generation, skips no-ops, and stores (unless dry-run).
+   */
+  write(type: ResourceType, version: string, live: KubeObject | undefined, candidate: KubeObject, opts: WriteOptions, recordManager: boolean): KubeObject {
+    const key = typeKey(type);
+    let o = structuredClone(candidate);
+    o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
+    o.kind = type.kind;
+    const timestamp = now();
+
+    if (live === undefined) {
+      if (type.namespaced) this.checkNamespaceWritable(o.metadata.namespace ?? '');
+      if (type.status) delete o['status'];
+      const meta = o.metadata;
+      for (const field of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete meta[field];
+      meta['uid'] = randomUUID();
+      meta['creationTimestamp'] = timestamp;
+      if (type.generation) meta['generation'] = 1;
+      else delete meta['generation'];
+      if (key === CRDS) o = withFinalizers(o, [...new Set([...finalizers(o), CRD_FINALIZER])]);
+      if (key === NAMESPACES) o['spec'] = { finalizers: [NAMESPACE_FINALIZER], ...(isObj(o['spec']) ? o['spec'] : {}) };
+    } else {
+      if (opts.subresource === 'status') {
+        const managed = o.metadata['managedFields'];
+        const status = o['status'];
+        o = structuredClone(live);
+        o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
+        if (status === undefined) delete o['status'];
+        else o['status'] = status;
+        if (!recordManager) o.metadata['managedFields'] = managed;
+      } else if (type.status) {
+        if (live['status'] === undefined) delete o['status'];
+        else o['status'] = structuredClone(live['status']);
+      }
+      for (const field of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion']) {
+        if (live.metadata[field] === undefined) delete o.metadata[field];
+        else o.metadata[field] = live.metadata[field];
+      }
+      o.metadata.name = live.metadata.name;
+      if (type.namespaced) o.metadata.namespace = live.metadata.namespace;
+      if (key === NAMESPACES && opts.subresource !== 'status') o['spec'] = structuredClone(live['spec']);
+      if (live.metadata['deletionTimestamp'] !== undefined) {
+        const added = finalizers(o).filter((f) => !finalizers(live).includes(f));
+        if (added.length > 0) {
+          throw invalid(type.kind, type.group, live.metadata.name ?? '', [
+            fieldError('Forbidden', 'metadata.finalizers', 'no new finalizers can be added if the object is being deleted', added),
+          ]);
+        }
+      }
+    }
+
+    if (!type.custom) applyDefaults(type.group, o);
+    if (key === typeKey({ group: '', plural: 'services' })) this.allocateClusterIp(o, live);
+    if (key === typeKey({ group: '', plural: 'persistentvolumeclaims' }) && live === undefined) {
+      (o['spec'] as Obj)['volumeName'] = `pvc-${String(o.metadata['uid'])}`;
+    }
+
+    if (recordManager) {
+      o = recordUpdate({
+        before: live === undefined ? undefined : this.present(type, version, live),
+        after: o,
+        manager: opts.manager,
+        now: timestamp,
+        apiVersion: apiVersionOf(type.group, version),
+        ...(opts.subresource === undefined ? {} : { subresource: opts.subresource }),
+      });
+      o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
+    }
+
+    const errors = validateObject(type.group, o, live);
+    if (errors.length > 0) throw invalid(type.kind, type.group, o.metadata.name ?? '', errors);
+
+    if (live !== undefined && type.generation && opts.subresource !== 'status') {
+      const specOf = (x: KubeObject): unknown => {
+        if (!type.custom || type.status) return x['spec'];
+        const { metadata: _m, status: _s, ...rest } = x;
+        return rest;
+      };
+      const bumped = !isDeepStrictEqual(specOf(o), specOf(live));
+      o.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + (bumped ? 1 : 0);
+    }
+
+    if (live !== undefined && isDeepStrictEqual(comparable(o), comparable(live))) return this.present(type, version, live);
+    if (opts.dryRun) {
+      return this.present(type, version, o);
+    }
+    const nsFinalizers = key === NAMESPACES && isObj(o['spec']) && Array.isArray(o['spec']['finalizers']) ? o['spec']['finalizers'].length : 0;
+    if (live !== undefined && live.metadata['deletionTimestamp'] !== undefined && finalizers(o).length === 0 && nsFinalizers === 0) {
+      return this.present(type, version, this.store.remove(key, o));
+    }
+    return this.present(type, version, this.store.put(key, o));
+  }
+
+  private allocateClusterIp(o: KubeObject, live: KubeObject | undefined): void {
+    const spec = o['spec'] as Obj;
+    if (spec['type'] === 'ExternalName') return;
+    const before = live === undefined ? undefined : (live['spec'] as Obj | undefined)?.['clusterIP'];
+    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
+      if (typeof before === 'string' && before !== '') spec['clusterIP'] = before;
+      else {
+        const n = this.clusterIpCounter++;
+        spec['clusterIP'] = `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+      }
+    }
+    spec['clusterIPs'] = [spec['clusterIP']];
+  }
+
+  private checkNamespaceWritable(namespace: string): void {
+    const ns = this.store.get(NAMESPACES, undefined, namespace);
+    if (ns === undefined) throw notFound({ group: '', plural: 'namespaces' }, namespace);
+    if (ns.metadata['deletionTimestamp'] !== undefined) {
+      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
+        name: namespace,
+        kind: 'namespaces',
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): DeleteResult {
+    const key = typeKey(type);
+    const live = this.get(type, namespace, name);
+    const pre = opts.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== live.metadata['uid']) {
+      throw conflict(type, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(live.metadata['uid'])}`);
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== live.metadata['resourceVersion']) {
+      throw conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(live.metadata['resourceVersion'])}`);
+    }
+    if (key === NAMESPACES && PROTECTED_NAMESPACES.has(name)) throw forbidden(type, name, 'this namespace may not be deleted');
+    if (opts.dryRun) return { object: live, pending: false };
+    if (live.metadata['deletionTimestamp'] !== undefined) return { object: live, pending: true };
+
+    const policy = opts.propagationPolicy ?? (key === 'batch/jobs' ? 'Orphan' : 'Background');
+    let marks = finalizers(live);
+    if (key === NAMESPACES) {
+      const terminating = structuredClone(live);
+      terminating.metadata['deletionTimestamp'] = now();
+      terminating.metadata['deletionGracePeriodSeconds'] = 0;
+      terminating['status'] = { ...(isObj(live['status']) ? live['status'] : {}), phase: 'Terminating' };
+      return { object: this.store.put(key, terminating), pending: true };
+    }
+    if (policy === 'Orphan') this.orphanDependents(String(live.metadata['uid']));
+    if (policy === 'Foreground' && this.dependentsOf(String(live.metadata['uid'])).length > 0) {
+      marks = [...new Set([...marks, FOREGROUND_FINALIZER])];
+    }
+    if (marks.length > 0) {
+      const deleting = withFinalizers(structuredClone(live), marks);
+      deleting.metadata['deletionTimestamp'] = now();
+      deleting.metadata['deletionGracePeriodSeconds'] = 0;
+      return { object: this.store.put(key, deleting), pending: true };
+    }
+    return { object: this.store.remove(key, live), pending: false };
+  }
+
+  /** Every stored object that names `uid` as an owner, with its resource key. */
+  private dependentsOf(uid: string): { resource: string; object: KubeObject }[] {
+    const found: { resource: string; object: KubeObject }[] = [];
+    for (const resource of this.store.resources()) {
+      for (const object of this.store.list(resource)) if (ownerUids(object).includes(uid)) found.push({ resource, object });
+    }
+    return found;
+  }
+
+  private orphanDependents(uid: string): void {
+    for (const { resource, object } of this.dependentsOf(uid)) {
+      const refs = (object.metadata['ownerReferences'] as Obj[]).filter((r) => r['uid'] !== uid);
+      const copy = structuredClone(object);
+      if (refs.length === 0) delete copy.metadata['ownerReferences'];
+      else copy.metadata['ownerReferences'] = refs;
+      this.store.put(resource, copy);
+    }
+  }
+
+  private scheduleGc(): void {
+    if (this.gcScheduled || this.stopped) return;
+    this.gcScheduled = true;
+    setImmediate(() => {
+      this.gcScheduled = false;
+      if (!this.stopped) this.collectGarbage();
+    });
+  }
+
+  /**
+   * One pass of the garbage collector and the namespace and CRD cleanup controllers; each change
+   * they make triggers another pass, until nothing is left to do.
+   */
+  collectGarbage(): void {
+    const uids = new Set<string>();
+    const all: { resource: string; object: KubeObject }[] = [];
+    for (const resource of this.store.resources()) {
+      for (const object of this.store.list(resource)) {
+        uids.add(String(object.metadata['uid']));
+        all.push({ resource, object });
+      }
+    }
+    const foregroundOwners = new Set(
+      all.filter(({ object }) => object.metadata['deletionTimestamp'] !== undefined && finalizers(object).includes(FOREGROUND_FINALIZER)).map(({ object }) => String(object.metadata['uid'])),
+    );
+    const deleteQuietly = (resource: string, object: KubeObject, policy: PropagationPolicy): void => {
+      const type = this.registry.byKey(resource);
+      if (type === undefined) return;
+      try {
+        this.delete(type, object.metadata.namespace, object.metadata.name ?? '', { propagationPolicy: policy });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+      }
+    };
+
+    for (const { resource, object } of all) {
+      if (object.metadata['deletionTimestamp'] !== undefined) continue;
+      const owners = ownerUids(object);
+      if (owners.length === 0) continue;
+      if (owners.every((u) => !uids.has(u))) deleteQuietly(resource, object, 'Background');
+      else if (owners.some((u) => foregroundOwners.has(u))) deleteQuietly(resource, object, 'Foreground');
+    }
+
+    for (const { resource, object } of all) {
+      if (object.metadata['deletionTimestamp'] === undefined) continue;
+      const uid = String(object.metadata['uid']);
+      if (finalizers(object).includes(FOREGROUND_FINALIZER) && this.dependentsOf(uid).length === 0) {
+        this.finalize(resource, object, FOREGROUND_FINALIZER);
+      } else if (resource === NAMESPACES) {
+        this.cleanNamespace(object);
+      } else if (resource === CRDS) {
+        this.cleanCrd(object);
+      }
+    }
+  }
+
+  /** Removes one finalizer; the object goes away with its last one. */
+  private finalize(resource: string, object: KubeObject, finalizer: string): void {
+    const current = this.store.get(resource, object.metadata.namespace, object.metadata.name ?? '');
+    if (current === undefined) return;
+    const rest = finalizers(current).filter((f) => f !== finalizer);
+    if (rest.length === 0) this.store.remove(resource, current);
+    else this.store.put(resource, withFinalizers(current, rest));
+  }
+
+  private cleanNamespace(ns: KubeObject): void {
+    const name = ns.metadata.name ?? '';
+    let remaining = 0;
+    for (const type of this.registry.all()) {
+      if (!type.namespaced) continue;
+      for (const object of this.store.list(typeKey(type), name)) {
+        remaining++;
+        if (object.metadata['deletionTimestamp'] === undefined) {
+          this.delete(type, name, object.metadata.name ?? '', { propagationPolicy: 'Background' });
+        }
+      }
+    }
+    if (remaining > 0) return;
+    const current = this.store.get(NAMESPACES, undefined, name);
+    if (current === undefined) return;
+    const spec = isObj(current['spec']) ? current['spec'] : {};
+    if (Array.isArray(spec['finalizers']) && spec['finalizers'].length > 0) {
+      this.store.put(NAMESPACES, { ...current, spec: { ...spec, finalizers: [] } });
+      return;
+    }
+    if (finalizers(current).length === 0) this.store.remove(NAMESPACES, current);
+  }
+
+  private cleanCrd(crd: KubeObject): void {
+    if (!finalizers(crd).includes(CRD_FINALIZER)) return;
+    const spec = isObj(crd['spec']) ? crd['spec'] : {};
+    const names = isObj(spec['names']) ? spec['names'] : {};
+    const resource = `${String(spec['group'])}/${String(names['plural'])}`;
+    const type = this.registry.byKey(resource);
+    const remaining = this.store.list(resource);
+    for (const object of remaining) {
+      if (type !== undefined && object.metadata['deletionTimestamp'] === undefined) {
+        this.delete(type, object.metadata.namespace, object.metadata.name ?? '', { propagationPolicy: 'Background' });
+      }
+    }
+    if (this.store.list(resource).length === 0) this.finalize(CRDS, crd, CRD_FINALIZER);
+  }
+
+  /** Everything back to a fresh cluster; the resourceVersion counter keeps rising. */
+  reset(): void {
+    this.store.clear();
+    this.registry.clearCustom();
+    this.seed();
+  }
+}
+
+function applyConflict(conflicts: { manager: string; apiVersion: string; field: string }[]): ApiError {
+  const n = conflicts.length;
+  const groups = new Map<string, string[]>();
+  for (const c of conflicts) {
+    const who = `"${c.manager}" using ${c.apiVersion}`;
+    groups.set(who, [...(groups.get(who) ?? []), c.field]);
+  }
+  const first = conflicts[0];
+  const message =
+    n === 1 && first !== undefined
+      ? `Apply failed with 1 conflict: conflict with "${first.manager}" using ${first.apiVersion}: ${first.field}`
+      : `Apply failed with ${n} conflicts: ${[...groups].map(([who, fields]) => `conflicts with ${who}:\n${fields.map((f) => `- ${f}`).join('\n')}`).join('\n')}`;
+  return new ApiError(409, 'Conflict', message, {
+    causes: conflicts.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+      field: c.field,
+    })),
+  });
+}

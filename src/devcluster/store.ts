@@ -1,0 +1,133 @@
+/**
+ * The devcluster's memory: every object by resource, one global resourceVersion counter, and a
+ * bounded history of changes that watches replay from.
+ */
+import type { KubeObject } from '../model/object.js';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  readonly type: EventType;
+  readonly resourceVersion: number;
+  /** typeKey of the resource: `apps/deployments`. */
+  readonly resource: string;
+  readonly object: KubeObject;
+  /** The object before this change (MODIFIED only): lets a filtered watch see objects leave or enter its selection. */
+  readonly previous?: KubeObject;
+}
+
+export interface StoreSnapshot {
+  resourceVersion: number;
+  objects: { resource: string; object: KubeObject }[];
+}
+
+const HISTORY_LIMIT = 10_000;
+
+function objectKey(obj: KubeObject): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+export class Store {
+  private revision = 0;
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private history: StoreEvent[] = [];
+  /** Events at or below this resourceVersion are no longer in the history. */
+  private compactedThrough = 0;
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.objects.get(resource)?.get(`${namespace ?? ''}/${name}`);
+  }
+
+  /** Objects of one resource, in one namespace or all, sorted by namespace then name. */
+  list(resource: string, namespace?: string): KubeObject[] {
+    const all = [...(this.objects.get(resource)?.values() ?? [])];
+    const picked = namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    return picked.sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0));
+  }
+
+  resources(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  /** Stores a created or changed object under a new resourceVersion and tells watchers. */
+  put(resource: string, object: KubeObject): KubeObject {
+    const rv = ++this.revision;
+    const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+    let byKey = this.objects.get(resource);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.objects.set(resource, byKey);
+    }
+    const previous = byKey.get(objectKey(stored));
+    byKey.set(objectKey(stored), stored);
+    this.emit(previous === undefined
+      ? { type: 'ADDED', resourceVersion: rv, resource, object: stored }
+      : { type: 'MODIFIED', resourceVersion: rv, resource, object: stored, previous });
+    return stored;
+  }
+
+  remove(resource: string, object: KubeObject): KubeObject {
+    const rv = ++this.revision;
+    this.objects.get(resource)?.delete(objectKey(object));
+    const gone: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+    this.emit({ type: 'DELETED', resourceVersion: rv, resource, object: gone });
+    return gone;
+  }
+
+  /** Changes after `rv`, or undefined when some of them were already dropped from the history (410). */
+  eventsSince(rv: number): StoreEvent[] | undefined {
+    if (rv < this.compactedThrough) return undefined;
+    const first = this.history.findIndex((e) => e.resourceVersion > rv);
+    return first < 0 ? [] : this.history.slice(first);
+  }
+
+  get oldestResourceVersion(): number {
+    return this.compactedThrough;
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets every object and all history; the counter keeps rising so old versions stay unique. */
+  clear(): void {
+    this.objects.clear();
+    this.history = [];
+    this.compactedThrough = this.revision;
+  }
+
+  snapshot(): StoreSnapshot {
+    const objects: StoreSnapshot['objects'] = [];
+    for (const [resource, byKey] of this.objects) for (const object of byKey.values()) objects.push({ resource, object });
+    return { resourceVersion: this.revision, objects };
+  }
+
+  restore(snapshot: StoreSnapshot): void {
+    this.clear();
+    for (const { resource, object } of snapshot.objects) {
+      let byKey = this.objects.get(resource);
+      if (byKey === undefined) {
+        byKey = new Map();
+        this.objects.set(resource, byKey);
+      }
+      byKey.set(objectKey(object), object);
+    }
+    this.revision = Math.max(this.revision, snapshot.resourceVersion);
+    this.compactedThrough = this.revision;
+  }
+
+  private emit(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length > HISTORY_LIMIT) {
+      const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
+      this.compactedThrough = dropped[dropped.length - 1]?.resourceVersion ?? this.compactedThrough;
+    }
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
