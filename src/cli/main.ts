@@ -5,9 +5,11 @@ import { ExitCode } from './exit.js';
 import { reportError } from './report.js';
 // Each command lives in its own file and registers itself here (one import, one entry below).
 import { registerRender } from './commands/render.js';
+import { registerLint } from './commands/lint.js';
+import { registerDevcluster } from './commands/devcluster.js';
 
 type Register = (program: Command, ctx: CliContext, done: (code: number) => void) => void;
-const commands: Register[] = [registerRender];
+const commands: Register[] = [registerRender, registerLint, registerDevcluster];
 
 export interface MainOptions {
   stdout?: Writable;

@@ -24,6 +24,8 @@ export interface RenderedObject {
   readonly object: KubeObject;
   /** Repository-relative template path: `charts/<chart>/templates/<file>`. */
   readonly template: string;
+  /** Line of the template where the object's document starts (for messages about the object). */
+  readonly line?: number;
   /** Present when the object is a hook; hooks are not part of the main apply. */
   readonly hook?: HookSpec;
   /** `kasane.io/sync-wave`, default 0. */

@@ -1,0 +1,212 @@
+import Handlebars from 'handlebars';
+import { readChartFile } from '../chart/files.js';
+import type { Chart, ChartSource } from '../chart/chart.js';
+import { KasaneError } from '../errors.js';
+import { TemplateError } from './errors.js';
+import { HelperError, registerHelpers, type HelperHost } from './helpers.js';
+import { markLines, unmark, type UnmarkedText } from './line-map.js';
+
+// Blocked prototype lookups (`{{constructor}}`) render as nothing, silently: the template language
+// has no console, so Handlebars' log output is switched off for the whole process.
+// Levels run debug(0)..error(3); 4 is above all of them.
+Handlebars.logger.level = 4;
+
+const COMPILE_OPTIONS = { noEscape: true, strict: false } as const;
+/** Prototype properties and methods are never reachable from a template. */
+const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = {
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+  allowedProtoProperties: {},
+  allowedProtoMethods: {},
+};
+const MAX_INCLUDE_DEPTH = 64;
+
+/** The root context every template of a release sees (Helm-cased). */
+export interface TemplateContext {
+  readonly Values: Record<string, unknown>;
+  readonly Release: { readonly Name: string; readonly Namespace: string };
+  readonly Chart: { readonly Name: string; readonly Version: string; readonly AppVersion: string };
+  readonly Environment: { readonly Name: string };
+}
+
+export interface RenderedTemplate {
+  readonly source: ChartSource;
+  /** Rendered YAML text, markers removed; maps its lines back to the template's. */
+  readonly output: UnmarkedText;
+}
+
+/**
+ * Renders the templates of one chart. Each chart gets its own Handlebars environment: its partials,
+ * kasane's helpers, and none of Handlebars' `log`.
+ */
+export class ChartRenderer {
+  private readonly hb = Handlebars.create();
+  private readonly partials = new Map<string, { source: ChartSource; render: Handlebars.TemplateDelegate }>();
+  /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
+  private readonly stack: ChartSource[] = [];
+
+  constructor(private readonly chart: Chart) {
+    this.hb.unregisterHelper('log');
+    const host: HelperHost = {
+      readFile: (path) => readChartFile(chart.root, path),
+      include: (name, context) => this.include(name, context),
+      tpl: (template, context) => this.tpl(template, context),
+    };
+    registerHelpers(this.hb, host);
+    for (const partial of chart.partials) {
+      this.partials.set(partial.partial, { source: partial, render: this.hb.compile(partial.text, COMPILE_OPTIONS) });
+    }
+    for (const [name, { render }] of this.partials) this.hb.registerPartial(name, render);
+  }
+
+  /** Finds what can be found without rendering: syntax errors, unknown helpers and partials, in templates and partials. */
+  check(source: ChartSource): TemplateError[] {
+    let ast: hbs.AST.Program;
+    try {
+      ast = this.hb.parse(source.text);
+    } catch (err) {
+      return [this.syntaxError(source, err)];
+    }
+    const problems: TemplateError[] = [];
+    walk(ast, (node) => {
+      const line = node.loc?.start.line;
+      const at = { file: source.file, ...(line === undefined ? {} : { line }) };
+      const excerpt = line === undefined ? undefined : lineOf(source.text, line);
+      if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') {
+        const name = nameOf((node as hbs.AST.PartialStatement).name);
+        if (name !== undefined && !this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt));
+        return;
+      }
+      if (node.type !== 'MustacheStatement' && node.type !== 'SubExpression' && node.type !== 'BlockStatement') return;
+      const call = node as hbs.AST.MustacheStatement;
+      if (call.path.type !== 'PathExpression') return;
+      const path = call.path as hbs.AST.PathExpression;
+      const takesArguments = call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0;
+      const simple = path.parts.length === 1 && !path.data && path.depth === 0 && !/^(this|\.)/.test(path.original);
+      if (takesArguments && simple && this.hb.helpers[path.original] === undefined) {
+        const hint = /^-/.test(path.original)
+          ? 'Handlebars trims whitespace with {{~ and ~}}, not Go templates\' {{- and -}}'
+          : 'see docs/charts.md for the helpers kasane provides';
+        problems.push(new TemplateError(at, `unknown helper "${path.original}"`, excerpt, { hint }));
+      }
+      if (path.original === 'include' && call.params[0]?.type === 'StringLiteral') {
+        const name = (call.params[0] as hbs.AST.StringLiteral).value;
+        if (!this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt));
+      }
+    });
+    return problems;
+  }
+
+  /** Every static problem of the chart's partials (reported once per chart). */
+  checkPartials(): TemplateError[] {
+    return [...this.partials.values()].flatMap(({ source }) => this.check(source));
+  }
+
+  /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
+  render(source: ChartSource, context: TemplateContext): RenderedTemplate {
+    let ast: hbs.AST.Program;
+    try {
+      ast = this.hb.parse(source.text);
+    } catch (err) {
+      throw this.syntaxError(source, err);
+    }
+    markLines(ast);
+    // Standalone lines were already removed by parse(); compiling the processed tree must not remove more.
+    const template = this.hb.compile(ast, { ...COMPILE_OPTIONS, ignoreStandalone: true });
+    const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
+    return { source, output: unmark(text) };
+  }
+
+  private include(name: string, context: unknown): string {
+    const partial = this.partials.get(name);
+    if (partial === undefined) throw new KasaneError(`include: ${this.unknownPartialText(name)}`);
+    if (this.stack.length > MAX_INCLUDE_DEPTH) {
+      throw new KasaneError(`include: partials nest deeper than ${MAX_INCLUDE_DEPTH} levels (does "${name}" include itself?)`);
+    }
+    return this.run(partial.source, () => partial.render(context, RUNTIME_OPTIONS));
+  }
+
+  private tpl(template: string, context: unknown): string {
+    const current = this.stack[this.stack.length - 1];
+    const source: ChartSource = { file: `${current?.file ?? this.chart.path} (tpl string)`, text: template };
+    let compiled: Handlebars.TemplateDelegate;
+    try {
+      this.hb.parse(template);
+      compiled = this.hb.compile(template, COMPILE_OPTIONS);
+    } catch (err) {
+      throw this.syntaxError(source, err);
+    }
+    return this.run(source, () => compiled(context, RUNTIME_OPTIONS));
+  }
+
+  /** Runs a render with `source` as the current file; turns what it throws into a TemplateError about that file. */
+  private run(source: ChartSource, render: () => string): string {
+    this.stack.push(source);
+    try {
+      return render();
+    } catch (err) {
+      if (err instanceof TemplateError) throw err;
+      throw this.runtimeError(source, err);
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private runtimeError(source: ChartSource, err: unknown): TemplateError {
+    if (err instanceof HelperError) {
+      const at = { file: source.file, ...(err.line === undefined ? {} : { line: err.line }) };
+      return new TemplateError(at, err.detail, err.line === undefined ? undefined : lineOf(source.text, err.line), { cause: err });
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const missing = /^Missing helper: "(.*)"$/.exec(message);
+    const detail = missing ? `unknown helper "${missing[1]}"` : message;
+    const line = (err as { lineNumber?: number } | null)?.lineNumber;
+    const at = { file: source.file, ...(typeof line === 'number' ? { line } : {}) };
+    return new TemplateError(at, detail, typeof line === 'number' ? lineOf(source.text, line) : undefined, { cause: err });
+  }
+
+  private syntaxError(source: ChartSource, err: unknown): TemplateError {
+    const message = err instanceof Error ? err.message : String(err);
+    const parsedLine = /on line (\d+)/.exec(message)?.[1];
+    const line = (err as { lineNumber?: number }).lineNumber ?? (parsedLine === undefined ? undefined : Number(parsedLine));
+    const reason = message.split('\n').pop() ?? message;
+    const at = { file: source.file, ...(line === undefined ? {} : { line }) };
+    return new TemplateError(at, `template syntax error: ${reason.replace(/^Parse error on line \d+: ?/, '')}`, line === undefined ? undefined : lineOf(source.text, line), { cause: err });
+  }
+
+  private unknownPartial(at: { file: string; line?: number }, name: string, excerpt: string | undefined): TemplateError {
+    return new TemplateError(at, this.unknownPartialText(name), excerpt);
+  }
+
+  private unknownPartialText(name: string): string {
+    const known = [...this.partials.keys()];
+    return `unknown partial "${name}" (partials of chart ${this.chart.dir}: ${known.length > 0 ? known.join(', ') : 'none'}; a partial "x" lives in templates/_x.hbs)`;
+  }
+}
+
+function lineOf(text: string, line: number): string | undefined {
+  return text.split('\n')[line - 1]?.trim();
+}
+
+function nameOf(node: hbs.AST.Expression): string | undefined {
+  if (node.type === 'PathExpression') return (node as hbs.AST.PathExpression).original;
+  if (node.type === 'StringLiteral') return (node as hbs.AST.StringLiteral).value;
+  return undefined;
+}
+
+type AnyNode = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
+
+/** Visits every node of a template's syntax tree. */
+function walk(node: unknown, visit: (node: AnyNode) => void): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, visit);
+    return;
+  }
+  const n = node as Record<string, unknown>;
+  if (typeof n['type'] === 'string') visit(n as unknown as AnyNode);
+  for (const key of ['body', 'program', 'inverse', 'params', 'hash', 'pairs', 'value', 'path', 'name']) {
+    const child = n[key];
+    if (child !== null && typeof child === 'object') walk(child, visit);
+  }
+}

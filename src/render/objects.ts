@@ -1,0 +1,202 @@
+import type { KasaneError } from '../errors.js';
+import { groupOf, refKey, refOf, type KubeObject } from '../model/object.js';
+import { compareKindsForInstall, scopeOf, type CustomScopes, type Scope } from '../model/kinds.js';
+import {
+  LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
+  LABEL_RELEASE,
+  MANAGED_BY_KASANE,
+  type RenderedObject,
+} from '../model/rendered.js';
+import { parseYamlStream, YamlSyntaxError } from '../yaml/read.js';
+import type { RenderedTemplate } from './engine.js';
+import { describeObject, ManifestError, TemplateError } from './errors.js';
+import { parseObjectAnnotations } from './hooks.js';
+
+/** An object as a template produced it, with where it came from. */
+export interface SourcedObject {
+  readonly object: KubeObject;
+  /** Repository-relative template path. */
+  readonly template: string;
+  /** Template line the object's document starts at. */
+  readonly line: number;
+}
+
+/** Splits a rendered template into objects; every document must be a Kubernetes object with apiVersion, kind and a name. */
+export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): SourcedObject[] {
+  const { source, output } = rendered;
+  let documents;
+  try {
+    documents = parseYamlStream(output.text, source.file);
+  } catch (err) {
+    if (!(err instanceof YamlSyntaxError)) throw err;
+    const renderedLine = err.location.line ?? 1;
+    const line = output.templateLineOf(renderedLine);
+    problems.push(
+      new TemplateError(
+        { file: source.file, line },
+        `the template renders invalid YAML: ${err.detail.replace(/^invalid YAML: /, '')}\n${excerpt(output.text, renderedLine)}`,
+        undefined,
+        { hint: 'check the indentation the template produces (nindent/indent) and quote values that contain ": "' },
+      ),
+    );
+    return [];
+  }
+  const objects: SourcedObject[] = [];
+  for (const doc of documents) {
+    const line = output.templateLineOf(firstContentLine(output.text, doc.startLine));
+    const at = { file: source.file, line };
+    const value = doc.value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(new ManifestError(at, `a document must be a Kubernetes object (a map with apiVersion, kind and metadata), not ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`));
+      continue;
+    }
+    const obj = value as Record<string, unknown>;
+    const missing: string[] = [];
+    if (typeof obj['apiVersion'] !== 'string' || obj['apiVersion'] === '') missing.push('apiVersion');
+    if (typeof obj['kind'] !== 'string' || obj['kind'] === '') missing.push('kind');
+    const metadata = obj['metadata'];
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+      missing.push('metadata.name');
+    } else {
+      const meta = metadata as Record<string, unknown>;
+      const named = typeof meta['name'] === 'string' && meta['name'] !== '';
+      const generated = typeof meta['generateName'] === 'string' && meta['generateName'] !== '';
+      if (!named && !generated) missing.push('metadata.name');
+    }
+    if (missing.length > 0) {
+      const what = typeof obj['kind'] === 'string' ? `a ${obj['kind']} ` : 'an object ';
+      problems.push(new ManifestError(at, `${what}without ${missing.join(', ')}: every object needs apiVersion, kind and metadata.name`));
+      continue;
+    }
+    objects.push({ object: obj as unknown as KubeObject, template: source.file, line });
+  }
+  return objects;
+}
+
+/** `group/Kind` → scope for every CRD among the objects. */
+export function crdScopes(objects: readonly SourcedObject[]): CustomScopes {
+  const scopes = new Map<string, Scope>();
+  for (const { object } of objects) {
+    if (object.kind !== 'CustomResourceDefinition' || groupOf(object.apiVersion) !== 'apiextensions.k8s.io') continue;
+    const spec = object['spec'] as { group?: unknown; names?: { kind?: unknown }; scope?: unknown } | undefined;
+    if (typeof spec?.group === 'string' && typeof spec.names?.kind === 'string') {
+      scopes.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced');
+    }
+  }
+  return scopes;
+}
+
+export interface ReleaseIdentity {
+  readonly environment: string;
+  readonly release: string;
+  readonly namespace: string;
+}
+
+/**
+ * Makes a template's object what kasane applies: reads its hook and sync annotations, defaults the
+ * namespace of namespaced kinds, drops it from cluster-scoped ones, adds kasane's labels.
+ */
+export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, scopes: CustomScopes, problems: KasaneError[]): RenderedObject | undefined {
+  const { object, template, line } = sourced;
+  const at = { file: template, line };
+  const metadata = object.metadata;
+  const annotations = metadata.annotations ?? {};
+  if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+    problems.push(new ManifestError(at, 'metadata.annotations must be a map', describeObject(object)));
+    return undefined;
+  }
+  const labels = metadata.labels ?? {};
+  if (typeof labels !== 'object' || Array.isArray(labels)) {
+    problems.push(new ManifestError(at, 'metadata.labels must be a map', describeObject(object)));
+    return undefined;
+  }
+  const parsed = parseObjectAnnotations(annotations);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, describeObject(object)));
+    return undefined;
+  }
+  const { hook, wave, pruneDisabled } = parsed.value;
+  if (hook === undefined && (typeof metadata.name !== 'string' || metadata.name === '')) {
+    problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', describeObject(object)));
+    return undefined;
+  }
+  const scope = scopeOf(groupOf(object.apiVersion), object.kind, scopes);
+  const { namespace: _dropped, ...clusterMetadata } = metadata;
+  const finished: KubeObject = {
+    ...object,
+    metadata: {
+      ...(scope === 'Cluster' ? clusterMetadata : { ...metadata, namespace: metadata.namespace ?? release.namespace }),
+      labels: {
+        ...labels,
+        [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
+        [LABEL_ENVIRONMENT]: release.environment,
+        [LABEL_RELEASE]: release.release,
+      },
+    },
+  };
+  return { object: finished, template, line, ...(hook === undefined ? {} : { hook }), wave, pruneDisabled };
+}
+
+/** Two objects with one identity (group/kind/namespace/name) anywhere in the environment is an error naming both templates. */
+export function findDuplicates(objects: readonly RenderedObject[], problems: KasaneError[]): void {
+  const seen = new Map<string, RenderedObject>();
+  for (const current of objects) {
+    if (current.object.metadata.name === undefined) continue;
+    const key = refKey(refOf(current.object));
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, current);
+      continue;
+    }
+    const firstAt = first.line === undefined ? first.template : `${first.template}:${first.line}`;
+    problems.push(
+      new ManifestError(
+        { file: current.template, ...(current.line === undefined ? {} : { line: current.line }) },
+        `defined twice: also rendered by ${firstAt}`,
+        describeObject(current.object),
+        { hint: 'names must be unique per kind and namespace across the whole environment; include the release name in object names' },
+      ),
+    );
+  }
+}
+
+/** Main objects by kind install order then name; hooks after them, by weight, kind, name (the order they run in). */
+export function compareForApply(a: RenderedObject, b: RenderedObject): number {
+  if ((a.hook === undefined) !== (b.hook === undefined)) return a.hook === undefined ? -1 : 1;
+  if (a.hook !== undefined && b.hook !== undefined && a.hook.weight !== b.hook.weight) return a.hook.weight - b.hook.weight;
+  return (
+    compareKindsForInstall(a.object.kind, b.object.kind) ||
+    compareText(nameOf(a), nameOf(b)) ||
+    compareText(a.object.metadata.namespace ?? '', b.object.metadata.namespace ?? '') ||
+    compareText(a.object.apiVersion, b.object.apiVersion) ||
+    compareText(a.template, b.template)
+  );
+}
+
+function nameOf(o: RenderedObject): string {
+  return o.object.metadata.name ?? o.object.metadata.generateName ?? '';
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The first line of a document that holds something other than `---`, comments or blanks. */
+function firstContentLine(text: string, startLine: number): number {
+  const lines = text.split('\n');
+  for (let i = startLine - 1; i < lines.length; i++) {
+    const t = (lines[i] ?? '').trim();
+    if (t !== '' && !t.startsWith('#') && !/^---(\s|$)/.test(t)) return i + 1;
+  }
+  return startLine;
+}
+
+function excerpt(text: string, line: number): string {
+  const lines = text.split('\n');
+  const from = Math.max(1, line - 2);
+  const to = Math.min(lines.length, line + 1);
+  const out: string[] = ['      rendered output:'];
+  for (let n = from; n <= to; n++) out.push(`      ${n === line ? '>' : ' '} ${String(n).padStart(3)} | ${lines[n - 1] ?? ''}`);
+  return out.join('\n');
+}

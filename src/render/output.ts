@@ -1,0 +1,40 @@
+import type { RenderedEnvironment } from '../model/rendered.js';
+import { toHelmYaml } from '../yaml/write.js';
+
+/** One YAML document as `helm template` prints it: `---`, a `# Source:` line, the object. */
+function document(template: string, object: unknown): string {
+  return `---\n# Source: ${template}\n${toHelmYaml(object).replace(/\n+$/, '')}\n`;
+}
+
+/** The YAML stream of `kasane render`: every release in environment order, objects in apply order. */
+export function toYamlStream(env: RenderedEnvironment): string {
+  return env.releases.flatMap((r) => r.objects.map((o) => document(o.template, o.object))).join('');
+}
+
+/** `-o json`: one JSON list of every object, keys sorted, two-space indent. */
+export function toJsonList(env: RenderedEnvironment): string {
+  const objects = env.releases.flatMap((r) => r.objects.map((o) => o.object));
+  return `${JSON.stringify(objects, sortKeys, 2)}\n`;
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
+
+/**
+ * `--output-dir`: the layout of `helm template --output-dir DIR --release-name`, one file per template
+ * holding its objects: `<release>/<chart>/templates/<file>`. Returns relative path → content.
+ */
+export function toOutputFiles(env: RenderedEnvironment): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const release of env.releases) {
+    for (const o of release.objects) {
+      const inChart = o.template.replace(/^charts\//, '');
+      const path = `${release.name}/${inChart}`;
+      files.set(path, (files.get(path) ?? '') + document(o.template, o.object));
+    }
+  }
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
