@@ -62,6 +62,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function parseBody(text: string, contentType: string): unknown {
+  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the devcluster does not decode ${contentType.split(';')[0] ?? contentType}; send application/json or YAML`);
+  }
   if (text.trim() === '') return undefined;
   try {
     return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
@@ -372,6 +375,7 @@ export class ApiServer {
     }
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     for (const line of lines) res.write(line);
     if (lines.some((l) => l.startsWith('{"type":"ERROR"'))) {
       res.end();
