@@ -7,9 +7,10 @@ import { reportError } from './report.js';
 import { registerRender } from './commands/render.js';
 import { registerLint } from './commands/lint.js';
 import { registerDevcluster } from './commands/devcluster.js';
+import { registerDiff } from './commands/diff.js';
 
 type Register = (program: Command, ctx: CliContext, done: (code: number) => void) => void;
-const commands: Register[] = [registerRender, registerLint, registerDevcluster];
+const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff];
 
 export interface MainOptions {
   stdout?: Writable;

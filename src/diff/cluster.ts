@@ -18,6 +18,7 @@ import {
   type ResourceInfo,
 } from '../cluster/index.js';
 import { compareObject, summarize, type CompareOptions, type DiffReport, type ObjectDiff } from './compare.js';
+import { pruneRefusal } from '../sync/prune.js';
 import { desiredObjects, namespacesCreated, selectReleases, type DesiredObject } from './desired.js';
 
 export interface ClusterDiffOptions extends CompareOptions {
@@ -26,8 +27,8 @@ export interface ClusterDiffOptions extends CompareOptions {
   /** API calls in flight at once; default 8. */
   readonly concurrency?: number;
   /**
-   * Objects a sync would delete (from the release inventory); each still in the cluster is
-   * reported as `prune`. The sync engine supplies these.
+   * Objects a sync would delete (see pruneCandidates, from the release inventory); each still in
+   * the cluster, and for a release still labelled as its own, is reported as `prune`.
    */
   readonly prune?: readonly { readonly ref: ObjectRef; readonly release?: string }[];
 }
@@ -144,7 +145,10 @@ export async function diffAgainstCluster(
 
   const pruneOutcomes = await settleLimit(opts.prune ?? [], concurrency, async (p): Promise<ObjectDiff | undefined> => {
     const live = await client.get(p.ref);
-    return live === undefined ? undefined : compareObject(p.ref, live, undefined, { ...compare, ...(p.release === undefined ? {} : { release: p.release }) });
+    if (live === undefined) return undefined;
+    // The sync leaves alone what was re-created by hand, handed to another release, or marked not to prune.
+    if (p.release !== undefined && pruneRefusal(live, env.name, p.release) !== undefined) return undefined;
+    return compareObject(p.ref, live, undefined, { ...compare, ...(p.release === undefined ? {} : { release: p.release }) });
   });
 
   const errors = [...outcomes, ...pruneOutcomes].flatMap((o) => (o.ok ? [] : [o.error]));

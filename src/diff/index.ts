@@ -20,3 +20,4 @@ export { maskSecrets, maskText } from './mask.js';
 export { canonical, normalize, LAST_APPLIED_ANNOTATION } from './normalize.js';
 export { diffRendered, type RenderedDiffOptions } from './offline.js';
 export { MARKDOWN_LIMIT, printJson, printMarkdown, printReport, printText, toJsonReport, type OutputFormat } from './print.js';
+export { pruneCandidates, type PruneCandidate } from './prune.js';
