@@ -15,7 +15,7 @@ import {
   type Managers,
   type Operation,
 } from './managed.js';
-import { schemaFor } from './schema.js';
+import { schemaFor, withZeroValues } from './schema.js';
 import { compare, merge, prune, toFieldSet } from './typed.js';
 
 export interface ApplyConflict {
@@ -78,7 +78,12 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     result = prune(result, schema, lastSet, owned) as KubeObject;
   }
 
-  const { added, modified, removed } = compare(liveBody, result, schema);
+  const { apiVersion, kind } = applied;
+  const { added, modified, removed } = compare(
+    withZeroValues(liveBody, apiVersion, kind),
+    withZeroValues(result, apiVersion, kind),
+    schema,
+  );
   const changed = added.union(modified);
   const conflicts: ApplyConflict[] = [];
   const taken = new Map<string, FieldSet>();

@@ -222,6 +222,22 @@ const ZERO_PATHS: Record<string, string[][]> = {
   'batch/CronJob': [['spec', 'jobTemplate', 'spec', 'template', 'metadata'], ['spec', 'jobTemplate', 'spec', 'template', 'spec'], ['status']],
 };
 
+/**
+ * `obj` as the real server's typed decoding sees it: zero-valued structs present where the object
+ * leaves them out. Comparisons use this so a first write below such a struct does not own it.
+ */
+export function withZeroValues(obj: Json, apiVersion: string, kind: string): Json {
+  return underlay(obj, zeroObject(apiVersion, kind)) as Json;
+}
+
+function underlay(value: unknown, zero: unknown): unknown {
+  if (value === undefined) return zero;
+  if (!isJson(value) || !isJson(zero)) return value;
+  const out: Json = { ...value };
+  for (const [k, z] of Object.entries(zero)) out[k] = underlay(out[k], z);
+  return out;
+}
+
 /** The empty object a create is compared against. */
 export function zeroObject(apiVersion: string, kind: string): Json {
   const zero: Json = { metadata: {} };

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../../model/object.js';
 import { withManagedFields, withoutManagedFields } from './apply.js';
 import { SERVER_FIELDS, identityOf, type ManagerEntry, type Managers } from './managed.js';
-import { schemaFor, zeroObject } from './schema.js';
+import { schemaFor, withZeroValues, zeroObject } from './schema.js';
 import { compare, deepEqual } from './typed.js';
 
 export interface UpdateInput {
@@ -29,8 +29,9 @@ export function recordUpdate(input: UpdateInput): KubeObject {
     after.managers.size > 0 && input.subresource === undefined ? after.managers : (before?.managers ?? new Map());
 
   const schema = schemaFor(after.body.apiVersion, after.body.kind);
-  const beforeBody = before?.body ?? zeroObject(after.body.apiVersion, after.body.kind);
-  const { added, modified, removed } = compare(beforeBody, after.body, schema);
+  const { apiVersion, kind } = after.body;
+  const beforeBody = before ? withZeroValues(before.body, apiVersion, kind) : zeroObject(apiVersion, kind);
+  const { added, modified, removed } = compare(beforeBody, withZeroValues(after.body, apiVersion, kind), schema);
   const changed = added.union(modified).difference(SERVER_FIELDS);
 
   const selfKey = {
