@@ -8,7 +8,20 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../model/object.js';
 import { applyDefaults } from './defaults.js';
-import { PatchError, jsonPatch, mergePatch, recordUpdate, serverSideApply, strategicMergePatch } from './engine.js';
+import {
+  PatchError,
+  conflictCauses,
+  conflictMessage,
+  isSemanticNoOp,
+  jsonPatch,
+  mergePatch,
+  recordUpdate,
+  registerListSchema,
+  serverSideApply,
+  strategicMergePatch,
+  unregisterListSchema,
+  type ApplyConflict,
+} from './apply/index.js';
 import { apiVersionOf, typeKey, type ResourceType } from './kinds.js';
 import { Registry } from './registry.js';
 import {
@@ -74,13 +87,9 @@ export function randomSuffix(): string {
   return s;
 }
 
-/** Two writes that differ only in managedFields timestamps and resourceVersion are the same write. */
-function comparable(o: KubeObject): unknown {
-  const managed = Array.isArray(o.metadata['managedFields'])
-    ? (o.metadata['managedFields'] as Obj[]).map(({ time: _t, ...rest }) => rest)
-    : undefined;
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
-  return { ...o, metadata: { ...meta, managedFields: managed } };
+function withoutVersion(o: KubeObject): KubeObject {
+  const { resourceVersion: _rv, ...metadata } = o.metadata;
+  return { ...o, metadata };
 }
 
 function ownerUids(o: KubeObject): string[] {
@@ -109,12 +118,26 @@ export class Cluster {
 
   constructor() {
     this.store.subscribe((event) => {
-      if (event.resource === CRDS) {
-        if (event.type === 'DELETED') this.registry.forgetCrd(event.object);
-        else this.registry.defineFromCrd(event.object);
-      }
+      if (event.resource === CRDS) this.crdChanged(event.object, event.type === 'DELETED');
       this.scheduleGc();
     });
+  }
+
+  /** Serves what a CRD defines, and teaches the merge engine its list types. */
+  crdChanged(crd: KubeObject, deleted: boolean): void {
+    const previous = this.registry.all().find((t) => t.custom && `${t.plural}.${t.group}` === crd.metadata.name);
+    if (previous !== undefined) unregisterListSchema(previous.group, previous.kind);
+    if (deleted) {
+      this.registry.forgetCrd(crd);
+      return;
+    }
+    this.registry.defineFromCrd(crd);
+    const spec = isObj(crd['spec']) ? crd['spec'] : {};
+    const names = isObj(spec['names']) ? spec['names'] : {};
+    const versions = Array.isArray(spec['versions']) ? spec['versions'].filter(isObj) : [];
+    const storage = versions.find((v) => v['storage'] === true) ?? versions[0];
+    const schema = isObj(storage?.['schema']) ? storage['schema']['openAPIV3Schema'] : undefined;
+    if (typeof spec['group'] === 'string' && typeof names['kind'] === 'string') registerListSchema(spec['group'], names['kind'], schema ?? {});
   }
 
   /** The starting state of every cluster: the namespaces kubeadm creates. */
@@ -192,11 +215,8 @@ export class Cluster {
       patched =
         patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      const code = (err as { code?: unknown }).code;
-      const message = err instanceof Error ? err.message : String(err);
-      if (code === 400 || !(err instanceof PatchError || (err instanceof Error && err.name === 'PatchError'))) throw badRequest(message);
-      throw new ApiError(422, 'Invalid', message);
+      if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
+      throw err;
     }
     if (!isObj(patched) || !isObj(patched.metadata)) throw badRequest('the patch produced an object without metadata');
     const rv = patched.metadata['resourceVersion'];
@@ -357,7 +377,7 @@ export class Cluster {
       o.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + (bumped ? 1 : 0);
     }
 
-    if (live !== undefined && isDeepStrictEqual(comparable(o), comparable(live))) return this.present(type, version, live);
+    if (live !== undefined && isSemanticNoOp(withoutVersion(live), withoutVersion(o))) return this.present(type, version, live);
     if (opts.dryRun) {
       return this.present(type, version, o);
     }
@@ -560,23 +580,6 @@ export class Cluster {
   }
 }
 
-function applyConflict(conflicts: { manager: string; apiVersion: string; field: string }[]): ApiError {
-  const n = conflicts.length;
-  const groups = new Map<string, string[]>();
-  for (const c of conflicts) {
-    const who = `"${c.manager}" using ${c.apiVersion}`;
-    groups.set(who, [...(groups.get(who) ?? []), c.field]);
-  }
-  const first = conflicts[0];
-  const message =
-    n === 1 && first !== undefined
-      ? `Apply failed with 1 conflict: conflict with "${first.manager}" using ${first.apiVersion}: ${first.field}`
-      : `Apply failed with ${n} conflicts: ${[...groups].map(([who, fields]) => `conflicts with ${who}:\n${fields.map((f) => `- ${f}`).join('\n')}`).join('\n')}`;
-  return new ApiError(409, 'Conflict', message, {
-    causes: conflicts.map((c) => ({
-      reason: 'FieldManagerConflict',
-      message: `conflict with "${c.manager}" using ${c.apiVersion}`,
-      field: c.field,
-    })),
-  });
+function applyConflict(conflicts: ApplyConflict[]): ApiError {
+  return new ApiError(409, 'Conflict', conflictMessage(conflicts), { causes: conflictCauses(conflicts) });
 }

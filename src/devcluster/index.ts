@@ -81,7 +81,7 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
     // CRDs first, so their kinds are known when their objects are read back.
     cluster.store.restore(snapshot);
     for (const { resource, object } of snapshot.objects) {
-      if (resource === 'apiextensions.k8s.io/customresourcedefinitions') cluster.registry.defineFromCrd(object);
+      if (resource === 'apiextensions.k8s.io/customresourcedefinitions') cluster.crdChanged(object, false);
     }
   }
   const controllers = new Controllers(cluster, () => config);
