@@ -59,8 +59,9 @@ export function drifted(existing: KubeObject, preview: KubeObject): boolean {
 
 function comparable(obj: KubeObject): unknown {
   const { resourceVersion: _rv, managedFields, ...meta } = obj.metadata;
+  // Ownership counts, not the order of the entries or when they were last touched.
   const fields = Array.isArray(managedFields)
-    ? (managedFields as Record<string, unknown>[]).map(({ time: _time, ...rest }) => sortKeys(rest))
+    ? (managedFields as Record<string, unknown>[]).map(({ time: _time, ...rest }) => JSON.stringify(sortKeys(rest))).sort()
     : undefined;
   return sortKeys({ ...obj, metadata: { ...meta, managedFields: fields } });
 }

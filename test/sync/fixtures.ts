@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../src/model/object.js';
-import type { HookSpec, RenderedObject, RenderedRelease } from '../../src/model/rendered.js';
+import type { HookSpec, RenderedEnvironment, RenderedObject, RenderedRelease } from '../../src/model/rendered.js';
 
 /** A rendered object as rendering would hand it over: kasane's labels added, namespace defaulted. */
 export function rendered(
@@ -56,4 +56,42 @@ function defaultApiVersion(kind: string): string {
     default:
       return 'v1';
   }
+}
+
+export function environment(releases: RenderedRelease[], sync: Partial<RenderedEnvironment['sync']> = {}): RenderedEnvironment {
+  return {
+    name: 'staging',
+    file: 'environments/staging.yaml',
+    cluster: {},
+    sync: { intervalMs: 60_000, windows: [], prune: true, selfHeal: true, timeoutMs: 20_000, rollbackOnFailure: false, ...sync },
+    releases,
+  };
+}
+
+/** A Job as a chart would render it (the devcluster decides its fate by name). */
+export function job(name: string, extra: Parameters<typeof rendered>[2] = {}): RenderedObject {
+  return rendered('Job', name, {
+    ...extra,
+    body: {
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'run', image: 'busybox:1.36', command: ['true'] }] } } },
+      ...(extra.body ?? {}),
+    },
+  });
+}
+
+export function deployment(name: string, extra: Parameters<typeof rendered>[2] = {}, image = 'nginx:1.27'): RenderedObject {
+  return rendered('Deployment', name, {
+    ...extra,
+    body: {
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image }] } },
+      },
+    },
+  });
+}
+
+export function configMap(name: string, data: Record<string, string>, extra: Parameters<typeof rendered>[2] = {}): RenderedObject {
+  return rendered('ConfigMap', name, { ...extra, body: { data } });
 }
