@@ -104,7 +104,9 @@ export class ForbiddenError extends ClusterApiError {
     super(
       facts,
       `${subject(facts)}: forbidden to ${facts.verb} ${facts.resource ?? 'this resource'}${where}: ${facts.apiStatus?.message ?? 'HTTP 403'}`,
-      `grant the user of context "${contextName}" the RBAC permission to ${facts.verb} ${facts.resource ?? 'this resource'}${where}, or use a context that has it`,
+      facts.apiStatus?.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')
+        ? `namespace ${facts.namespace ?? ''} is being deleted; wait until it is gone, then run again`
+        : `grant the user of context "${contextName}" the RBAC permission to ${facts.verb} ${facts.resource ?? 'this resource'}${where}, or use a context that has it`,
     );
   }
 }
