@@ -56,7 +56,10 @@ interface Entry {
 /** Children of a granular value. `strict` (for applied configurations) rejects bad and duplicate keys. */
 function entries(v: unknown, s: SchemaNode | undefined, sh: Shape, path: Path, strict: boolean): Entry[] {
   if (sh === 'map') {
-    return Object.entries(v as Obj).map(([key, value]) => ({ pe: fieldPE(key), value, schema: childSchema(s, key), key }));
+    // An undefined value is an absent field (JSON cannot carry it).
+    return Object.entries(v as Obj)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => ({ pe: fieldPE(key), value, schema: childSchema(s, key), key }));
   }
   const seen = new Set<PathElement>();
   return (v as unknown[]).map((value, i) => {
@@ -98,6 +101,7 @@ export function merge(live: unknown, applied: unknown, s: SchemaNode | undefined
   if (sh === 'map') {
     const out: Obj = { ...(base as Obj) };
     for (const [k, v] of Object.entries(applied as Obj)) {
+      if (v === undefined) continue;
       const m = merge(out[k], v, childSchema(s, k), [...path, fieldPE(k)]);
       if (m === undefined) delete out[k];
       else out[k] = m;
@@ -224,9 +228,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   }
   if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+    // JSON equality: a property holding undefined is an absent one.
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
   }
   return false;
 }
