@@ -64,7 +64,7 @@ const timestampType = new yaml.Type('tag:yaml.org,2002:timestamp', {
 });
 
 const GO_YAML_V2_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
-  implicit: [nullType, boolType, intType, floatType, yaml.types.merge],
+  implicit: [nullType, boolType, intType, floatType, (yaml as unknown as { types: { merge: yaml.Type } }).types.merge],
   explicit: [timestampType],
 });
 
@@ -176,7 +176,7 @@ export function parseYamlStream(text: string, sourceName: string): ParsedDocumen
       value = finish(value, hasAliases, () => `the document starting at line ${chunk.startLine}`);
     } catch (error) {
       if (error instanceof DocumentTooLarge || error instanceof RangeError) {
-        const detail = error instanceof RangeError ? 'nesting too deep' : error.message;
+        const detail = error instanceof DocumentTooLarge ? error.message : 'nesting too deep';
         throw new YamlSyntaxError({ file: sourceName, line: chunk.startLine }, `invalid YAML: ${detail}`, { cause: error });
       }
       throw error;

@@ -391,7 +391,7 @@ class Emitter {
 
   private scalar(value: unknown, ctx: NodeContext): void {
     let text: string;
-    let requested: Style;
+    let requested: Style.Plain | Style.DoubleQuoted | Style.Literal;
     if (typeof value === 'string') {
       const quoteIt = goResolvesToNonString(value) || isBase60Float(value);
       requested = value.includes('\n') ? Style.Literal : quoteIt ? Style.DoubleQuoted : Style.Plain;
@@ -402,7 +402,7 @@ class Emitter {
     }
     const cps = Array.from(text, (c) => c.codePointAt(0)!);
     const analysis = analyzeScalar(cps);
-    let style = requested;
+    let style: Style = requested;
     if (ctx.simpleKey && analysis.multiline) style = Style.DoubleQuoted;
     if (style === Style.Plain) {
       if (!analysis.blockPlainAllowed) style = Style.SingleQuoted;

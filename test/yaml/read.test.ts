@@ -99,6 +99,11 @@ describe('parseYamlStream', () => {
     expect(value.sel).toEqual({ app: 'web' });
   });
 
+  it('applies YAML 1.1 merge keys as go-yaml v2 does', () => {
+    const [doc] = parseYamlStream('base: &b {a: 1, c: 0}\nx:\n  <<: *b\n  c: 2\n', 'm.yaml');
+    expect((doc!.value as { x: unknown }).x).toEqual({ a: 1, c: 2 });
+  });
+
   it('refuses an alias bomb quickly instead of expanding it', () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) {
