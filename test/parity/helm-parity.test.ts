@@ -132,3 +132,24 @@ describe.each(variants)('kasane render --env $env against helm template', (varia
     expect(fromJson).toEqual(readManifests(kasaneYaml));
   });
 });
+
+describe('a missing required value fails in both, and kasane names the template and line', () => {
+  // In a partial, naming the partial's own line or the line that includes it are both precise.
+  const cases = [
+    { what: 'in a template', values: { secret: { password: null } }, message: 'secret.password is required', at: /charts\/shop\/templates\/secret\.yaml:9\b/ },
+    { what: 'in a partial', values: { image: { tag: null } }, message: 'image.tag is required', at: /charts\/shop\/templates\/(_image\.hbs:1|services\.yaml:30)\b/ },
+  ];
+
+  it.each(cases)('$what: $message', async ({ values, message, at }) => {
+    const scratch = mkdtempSync(join(tmpdir(), 'kasane-required-'));
+    const file = join(scratch, 'unset.yaml');
+    writeFileSync(file, stringify(values));
+    // The twin fails too, with the same message: the fixture is a faithful twin.
+    await expect(helmTemplate('shop', helmChart, { namespace: 'shop-parity', valuesFiles: [file] })).rejects.toThrow(message);
+    const result = await runCli(['render', '--env', 'parity', '--values', file], { repoRoot: repo });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toMatch(at);
+  }, 60_000);
+});
