@@ -127,7 +127,8 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
     return toYaml({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: context, cluster: { server: url } }],
+      // client-node refuses plain http unless TLS verification is marked as skipped.
+      clusters: [{ name: context, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: context, user: { token: 'devcluster' } }],
       contexts: [{ name: context, context: { cluster: context, user: context, namespace: 'default' } }],
       'current-context': context,
