@@ -248,7 +248,8 @@ spec:
     expectOk(await applyYaml(c, manifest(2)));
     const conflict = await applyYaml(c, manifest(3), '--field-manager=hpa-sim');
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas');
+    // An Apply manager is named alone; an Update manager comes with its apiVersion (see below).
+    expect(conflict.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas\n');
     expect(conflict.stderr).toContain('Please review the fields above--they currently have other managers.');
     expect(conflict.stderr).toContain('--force-conflicts');
     expect((await getJson(c, ['deploy', 'web', '-n', 'owners'])).spec.replicas).toBe(2);
@@ -264,6 +265,12 @@ spec:
       .filter((m) => m.fieldsV1['f:spec']?.['f:replicas'] !== undefined)
       .map((m) => `${m.manager}/${m.operation}`);
     expect(owners).toEqual(['hpa-sim/Apply']);
+
+    // A plain patch makes kubectl-patch the owner through an Update; applying over it names that manager and version.
+    expectOk(await c.kubectl(['patch', 'deploy', 'web', '-n', 'owners', '--type=merge', '-p', '{"spec":{"replicas":5}}']));
+    const overUpdate = await applyYaml(c, manifest(6), '--field-manager=hpa-sim');
+    expect(overUpdate.code).toBe(1);
+    expect(overUpdate.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl-patch" using apps/v1: .spec.replicas\n');
   });
 
   it('rollout status succeeds once the simulated controller catches up', async () => {
@@ -391,7 +398,7 @@ metadata: {name: ${name}, namespace: sel, labels: {suite: sel, ${labels}}}
 
   it('keeps an object with finalizers until they are removed', async () => {
     const c = getCluster();
-    expectOk(await c.kubectl(['create', 'configmap', 'held', '-n', 'sel', '--from-literal=k=v']));
+    expectOk(await applyYaml(c, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: sel}\ndata: {k: v}\n'));
     expectOk(await c.kubectl(['patch', 'configmap', 'held', '-n', 'sel', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']));
     expectOk(await c.kubectl(['delete', 'configmap', 'held', '-n', 'sel', '--wait=false']));
     const held = await getJson(c, ['cm', 'held', '-n', 'sel']);
