@@ -248,6 +248,44 @@ describe('server-side apply: merging and removal', () => {
     expect(isSemanticNoOp(second, changed)).toBe(false);
   });
 
+  it('neither writes nor owns fields the endpoint resets (status on the main resource)', () => {
+    const live = { ...applied(apply(undefined, deployment({ replicas: 1 }))), status: { replicas: 1 } };
+    const r = serverSideApply({
+      live,
+      applied: { ...deployment({ replicas: 1 }), status: { replicas: 9 } },
+      manager: 'kasane',
+      force: false,
+      now: T2,
+      apiVersion: 'apps/v1',
+      resetFields: ['status'],
+    });
+    const obj = applied(r);
+    expect(obj['status']).toEqual({ replicas: 1 });
+    expect(fields(obj, 'kasane')).toEqual({ 'f:spec': { 'f:replicas': {} } });
+  });
+
+  it('records an apply through the status subresource as its own entry', () => {
+    const live = applied(apply(undefined, deployment({ replicas: 1 })));
+    const obj = applied(
+      serverSideApply({
+        live,
+        applied: { ...deployment({}), status: { readyReplicas: 1 } },
+        manager: 'kasane',
+        force: false,
+        now: T2,
+        apiVersion: 'apps/v1',
+        subresource: 'status',
+        resetFields: ['spec'],
+      }),
+    );
+    const mine = (obj.metadata['managedFields'] as Obj[]).filter((e) => e['manager'] === 'kasane');
+    expect(mine.map((e) => [e['subresource'], e['fieldsV1']])).toEqual([
+      [undefined, { 'f:spec': { 'f:replicas': {} } }],
+      ['status', { 'f:status': { 'f:readyReplicas': {} } }],
+    ]);
+    expect(obj['spec']).toEqual({ replicas: 1 });
+  });
+
   it('rejects a keyed list item without its key', () => {
     expect(() => apply(undefined, deployment(podSpec([{ image: 'nginx' }])))).toThrow(PatchError);
     expect(() => apply(undefined, deployment(podSpec([{ image: 'nginx' }])))).toThrow(

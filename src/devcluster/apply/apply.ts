@@ -36,6 +36,10 @@ export interface ApplyInput {
   readonly force: boolean;
   readonly now: string;
   readonly apiVersion: string;
+  /** Top-level fields this endpoint resets, e.g. `['status']` on the main resource of a kind with a status subresource. */
+  readonly resetFields?: readonly string[];
+  /** Apply through a subresource (`kubectl apply --subresource=status`). */
+  readonly subresource?: 'status';
 }
 
 /** Splits an object into its body (no managedFields) and its managers. */
@@ -54,6 +58,8 @@ export function withManagedFields(body: KubeObject, managers: Managers): KubeObj
 export function serverSideApply(input: ApplyInput): ApplyResult {
   const applied = structuredClone(input.applied);
   for (const field of SERVER_METADATA) delete applied.metadata[field];
+  // Fields the endpoint resets are neither written nor owned, as upstream's reset-fields strategies do.
+  for (const field of input.resetFields ?? []) if (field !== 'metadata') delete applied[field];
   const schema = schemaFor(applied.apiVersion, applied.kind);
 
   const live = input.live ? withoutManagedFields(structuredClone(input.live)) : undefined;
@@ -65,7 +71,7 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     operation: 'Apply',
     apiVersion: input.apiVersion,
     time: input.now,
-    subresource: undefined,
+    subresource: input.subresource,
     set: toFieldSet(applied, schema).difference(SERVER_FIELDS),
   };
   const selfId = identityOf(self);
