@@ -69,8 +69,8 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
     const now = new Date();
     if (lease === undefined) {
       try {
-        await client.create(leaseObject(ref, opts, now, now));
-        return heldLock(client, ref, opts, now);
+        const created = await client.create(leaseObject(ref, opts, now, now));
+        return heldLock(client, ref, opts, now, created);
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
         continue;
@@ -79,8 +79,8 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
     const state = leaseState(lease);
     if (state.holder === opts.holder || state.expiresAt.getTime() <= now.getTime()) {
       try {
-        await client.apply(leaseObject(ref, opts, now, now, lease.metadata['resourceVersion'] as string | undefined), { force: true });
-        return heldLock(client, ref, opts, now);
+        const taken = await client.apply(leaseObject(ref, opts, now, now, resourceVersionOf(lease)), { force: true });
+        return heldLock(client, ref, opts, now, taken);
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         continue;
@@ -96,10 +96,20 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
   }
 }
 
-function heldLock(client: ClusterClient, ref: ObjectRef, opts: LockOptions, acquired: Date): ReleaseLock {
-  // Renew well within the duration, so a slow API server never lets a live lock expire.
+function heldLock(client: ClusterClient, ref: ObjectRef, opts: LockOptions, acquired: Date, lease: KubeObject): ReleaseLock {
+  // Renew well within the duration, so a slow API server never lets a live lock expire. Each
+  // renewal names the version it last wrote: if another process took an expired lock meanwhile,
+  // the renewal fails instead of taking it back.
+  let version = resourceVersionOf(lease);
   const timer = setInterval(() => {
-    void client.apply(leaseObject(ref, opts, acquired, new Date()), { force: true }).catch(() => undefined);
+    client
+      .apply(leaseObject(ref, opts, acquired, new Date(), version), { force: true })
+      .then((renewed) => {
+        version = resourceVersionOf(renewed);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ConflictError) clearInterval(timer);
+      });
   }, (LOCK_DURATION_SECONDS * 1000) / 4);
   timer.unref();
   return {
@@ -110,6 +120,11 @@ function heldLock(client: ClusterClient, ref: ObjectRef, opts: LockOptions, acqu
       if (lease !== undefined && leaseState(lease).holder === opts.holder) await client.delete(ref);
     },
   };
+}
+
+function resourceVersionOf(obj: KubeObject): string | undefined {
+  const rv = obj.metadata['resourceVersion'];
+  return typeof rv === 'string' ? rv : undefined;
 }
 
 function leaseState(lease: KubeObject): { holder: string; expiresAt: Date } {

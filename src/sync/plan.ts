@@ -2,7 +2,8 @@ import { refKey, refOf, type KubeObject, type ObjectRef } from '../model/object.
 import type { HookPhase, RenderedObject, RenderedRelease } from '../model/rendered.js';
 import { LABEL_MANAGED_BY, MANAGED_BY_KASANE } from '../model/rendered.js';
 import { lastDeployed, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
-import { compareApplyOrder, isBootstrapKind, kindRank } from './order.js';
+import { compareKindsForInstall } from '../model/kinds.js';
+import { compareApplyOrder, compareStrings, isBootstrapKind } from './order.js';
 
 export type HooksMode = 'auto' | 'always' | 'never';
 
@@ -149,9 +150,8 @@ function compareHooks(a: RenderedObject, b: RenderedObject): number {
   const rb = refOf(b.object);
   return (
     (a.hook?.weight ?? 0) - (b.hook?.weight ?? 0) ||
-    kindRank(ra.kind) - kindRank(rb.kind) ||
-    (ra.kind < rb.kind ? -1 : ra.kind > rb.kind ? 1 : 0) ||
-    (ra.name < rb.name ? -1 : ra.name > rb.name ? 1 : 0)
+    compareKindsForInstall(ra.kind, rb.kind) ||
+    compareStrings(ra.name, rb.name)
   );
 }
 
