@@ -201,6 +201,18 @@ describe('server-side apply: merging and removal', () => {
     expect(sidecar).toEqual({ name: 'istio-proxy', image: 'proxy:1' });
   });
 
+  it('orders a merged list as upstream does: live-only items stay, shared items follow the applied order', () => {
+    const live = recordUpdate({
+      before: undefined,
+      after: deployment(podSpec([{ name: 'a' }, { name: 'x' }, { name: 'b' }])),
+      manager: 'kubectl-create',
+      now: T0,
+      apiVersion: 'apps/v1',
+    });
+    const obj = applied(apply(live, deployment(podSpec([{ name: 'b' }, { name: 'new' }, { name: 'a' }]))));
+    expect(containers(obj).map((c) => c['name'])).toEqual(['x', 'b', 'new', 'a']);
+  });
+
   it('removes a field the manager applied before and now omits', () => {
     const first = applied(apply(undefined, deployment({ replicas: 2, minReadySeconds: 5 }, { labels: { a: '1', b: '2' } })));
     const second = applied(apply(first, deployment({ replicas: 2 }, { labels: { a: '1' } })));

@@ -112,36 +112,53 @@ export function merge(live: unknown, applied: unknown, s: SchemaNode | undefined
 }
 
 /**
- * Items only in the live list keep their place; applied items come in the applied order, each
- * merged with its live counterpart.
+ * The order upstream produces: live-only items stay where they were, applied items come in the
+ * applied order, and an item in both sits where the applied list puts it. Repeated live keys
+ * keep their first occurrence.
  */
 function mergeList(live: unknown[], applied: unknown[], s: SchemaNode | undefined, sh: Shape, path: Path): unknown[] {
-  const liveEntries = entries(live, s, sh, path, false);
-  const appliedEntries = entries(applied, s, sh, path, true);
-  const liveByPE = new Map<PathElement, unknown>();
-  for (const e of liveEntries) if (!liveByPE.has(e.pe)) liveByPE.set(e.pe, e.value);
-  const appliedPEs = new Set(appliedEntries.map((e) => e.pe));
-  const out: unknown[] = [];
+  const seen = new Set<PathElement>();
+  const lhs = entries(live, s, sh, path, false).filter((e) => !seen.has(e.pe) && seen.add(e.pe));
+  const rhs = entries(applied, s, sh, path, true);
+  const liveByPE = new Map(lhs.map((e) => [e.pe, e.value]));
+  const inApplied = new Set(rhs.map((e) => e.pe));
+  const sharedOrder = rhs.filter((e) => liveByPE.has(e.pe)).map((e) => e.pe);
   const emitted = new Set<PathElement>();
-  let j = 0;
+  const out: unknown[] = [];
   const emitApplied = (e: Entry): void => {
     emitted.add(e.pe);
     const m = sh === 'listset' ? e.value : merge(liveByPE.get(e.pe), e.value, e.schema, [...path, e.pe]);
     if (m !== undefined) out.push(m);
   };
-  for (const e of liveEntries) {
-    if (!appliedPEs.has(e.pe)) {
-      out.push(e.value);
+  const nextShared = (): PathElement | undefined => {
+    while (sharedOrder.length > 0 && emitted.has(sharedOrder[0]!)) sharedOrder.shift();
+    return sharedOrder[0];
+  };
+  let li = 0;
+  let ri = 0;
+  while (li < lhs.length || ri < rhs.length) {
+    const l = lhs[li];
+    const r = rhs[ri];
+    if (l) {
+      if (!inApplied.has(l.pe)) {
+        out.push(l.value);
+        li++;
+        continue;
+      }
+      // A shared item waits for its turn in the applied order.
+      if (emitted.has(l.pe) || (r && r.pe !== l.pe && nextShared() !== l.pe)) {
+        li++;
+        continue;
+      }
+      if (r && r.pe === l.pe) li++;
+    }
+    if (!r) {
+      li++;
       continue;
     }
-    if (emitted.has(e.pe)) continue;
-    while (j < appliedEntries.length) {
-      const a = appliedEntries[j++]!;
-      emitApplied(a);
-      if (a.pe === e.pe) break;
-    }
+    emitApplied(r);
+    ri++;
   }
-  while (j < appliedEntries.length) emitApplied(appliedEntries[j++]!);
   return out;
 }
 
