@@ -118,12 +118,13 @@ describe('@kubernetes/client-node against the devcluster', () => {
     expect(read.spec.ports).toEqual([expect.objectContaining({ port: 8080, targetPort: 8080, protocol: 'TCP' })]);
     expect(read.spec.clusterIP).toBeTruthy();
 
-    // A second manager applying the same port list shares it; one forcing a new selector takes that field.
+    // A second manager changing the selector conflicts; Service selectors are atomic maps, so the
+    // conflict names the whole map. Forcing takes it over.
     const conflict = await apiError(
       objects.patch({ ...svc, spec: { ...svc.spec, selector: { app: 'other' } } }, undefined, undefined, 'intruder', undefined, PatchStrategy.ServerSideApply),
     );
     expect(conflict.code).toBe(409);
-    expect(conflict.status).toMatchObject({ reason: 'Conflict', details: { causes: [expect.objectContaining({ reason: 'FieldManagerConflict', field: '.spec.selector.app' })] } });
+    expect(conflict.status).toMatchObject({ reason: 'Conflict', details: { causes: [expect.objectContaining({ reason: 'FieldManagerConflict', field: '.spec.selector' })] } });
     expect(conflict.status.message).toContain('conflict with "kasane"');
     const forced = await objects.patch({ ...svc, spec: { ...svc.spec, selector: { app: 'other' } } }, undefined, undefined, 'intruder', true, PatchStrategy.ServerSideApply);
     expect((forced as KubernetesObject & { spec: { selector: Record<string, string> } }).spec.selector).toEqual({ app: 'other' });
@@ -242,7 +243,8 @@ describe('@kubernetes/client-node against the devcluster', () => {
       batch.patchNamespacedJob({ name: 'fixed', namespace: 'default', body: { spec: { template: { spec: { containers: [{ name: 'x', image: 'busybox:1.37' }] } } } } }, strategicPatch),
     );
     expect(immutable.code).toBe(422);
-    expect(immutable.status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422, details: { name: 'fixed', group: 'batch', kind: 'jobs' } });
+    expect(immutable.status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422, details: { name: 'fixed', group: 'batch', kind: 'Job' } });
+    // (Invalid names the kind; NotFound and AlreadyExists name the resource.)
     expect(immutable.status.message).toMatch(/^Job\.batch "fixed" is invalid: spec\.template: .*field is immutable/);
     expect(immutable.status.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.template' })]));
     const unchanged = await batch.readNamespacedJob({ name: 'fixed', namespace: 'default' });
