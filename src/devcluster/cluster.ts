@@ -225,6 +225,60 @@ export class Cluster {
     return { object: this.write(type, version, live, candidate, opts, true), created: false };
   }
 
+  /** The autoscaling/v1 Scale view of a workload's replicas. */
+  getScale(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const live = this.get(type, namespace, name);
+    const spec = isObj(live['spec']) ? live['spec'] : {};
+    const status = isObj(live['status']) ? live['status'] : {};
+    const selector = isObj(spec['selector']) && isObj(spec['selector']['matchLabels']) ? spec['selector']['matchLabels'] : {};
+    const meta = live.metadata;
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: meta.name, namespace: meta.namespace, uid: meta['uid'], resourceVersion: meta['resourceVersion'], creationTimestamp: meta['creationTimestamp'] },
+      spec: { replicas: spec['replicas'] },
+      status: {
+        replicas: typeof status['replicas'] === 'number' ? status['replicas'] : 0,
+        selector: Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`).join(','),
+      },
+    };
+  }
+
+  /** Writes a Scale (given whole, or as a patch of the current one) back to spec.replicas. */
+  writeScale(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    patchType: Exclude<PatchType, 'apply'> | undefined,
+    opts: WriteOptions,
+  ): KubeObject {
+    const current = this.getScale(type, namespace, name);
+    let scale: unknown = body;
+    if (patchType !== undefined) {
+      try {
+        scale = patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body);
+      } catch (err) {
+        if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
+        throw err;
+      }
+    }
+    const s = isObj(scale) ? scale : {};
+    const replicas = isObj(s['spec']) ? s['spec']['replicas'] : undefined;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('Scale', 'autoscaling', name, [fieldError('Invalid', 'spec.replicas', 'must be greater than or equal to 0', replicas)]);
+    }
+    const rv = isObj(s['metadata']) ? s['metadata']['resourceVersion'] : undefined;
+    const live = this.get(type, namespace, name);
+    if (rv !== undefined && rv !== '' && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
+    const candidate = this.present(type, version, live);
+    candidate['spec'] = { ...(isObj(candidate['spec']) ? candidate['spec'] : {}), replicas };
+    const written = this.write(type, version, live, candidate, { ...opts, subresource: undefined }, true);
+    if (opts.dryRun) return { ...current, spec: { replicas } };
+    return this.getScale(type, written.metadata.namespace, name);
+  }
+
   private apply(
     type: ResourceType,
     version: string,

@@ -15,6 +15,8 @@ export interface ResourceType {
   readonly categories: readonly string[];
   /** Has a `/status` subresource: status is written only through it. */
   readonly status: boolean;
+  /** Has a `/scale` subresource (autoscaling/v1 Scale over spec.replicas). */
+  readonly scale: boolean;
   /** Keeps metadata.generation (1 on create, +1 when spec changes). */
   readonly generation: boolean;
   /** Field selectors beyond metadata.name and metadata.namespace. */
@@ -25,7 +27,7 @@ export interface ResourceType {
 
 type Row = [group: string, version: string, kind: string, plural: string, namespaced: boolean, shortNames: string, flags: string];
 
-// flags: s = status subresource, g = generation, a = category "all"
+// flags: s = status subresource, c = scale subresource, g = generation, a = category "all"
 const BUILTIN: readonly Row[] = [
   ['', 'v1', 'Namespace', 'namespaces', false, 'ns', 's'],
   ['', 'v1', 'ConfigMap', 'configmaps', true, 'cm', ''],
@@ -35,10 +37,10 @@ const BUILTIN: readonly Row[] = [
   ['', 'v1', 'Pod', 'pods', true, 'po', 'sga'],
   ['', 'v1', 'Event', 'events', true, 'ev', ''],
   ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, 'pvc', 's'],
-  ['apps', 'v1', 'Deployment', 'deployments', true, 'deploy', 'sga'],
-  ['apps', 'v1', 'StatefulSet', 'statefulsets', true, 'sts', 'sga'],
+  ['apps', 'v1', 'Deployment', 'deployments', true, 'deploy', 'scga'],
+  ['apps', 'v1', 'StatefulSet', 'statefulsets', true, 'sts', 'scga'],
   ['apps', 'v1', 'DaemonSet', 'daemonsets', true, 'ds', 'sga'],
-  ['apps', 'v1', 'ReplicaSet', 'replicasets', true, 'rs', 'sga'],
+  ['apps', 'v1', 'ReplicaSet', 'replicasets', true, 'rs', 'scga'],
   ['batch', 'v1', 'Job', 'jobs', true, '', 'sga'],
   ['batch', 'v1', 'CronJob', 'cronjobs', true, 'cj', 'sga'],
   ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, 'ing', 'sg'],
@@ -74,6 +76,7 @@ export const BUILTIN_TYPES: readonly ResourceType[] = BUILTIN.map(([group, versi
   shortNames: shortNames === '' ? [] : shortNames.split(','),
   categories: flags.includes('a') ? ['all'] : [],
   status: flags.includes('s'),
+  scale: flags.includes('c'),
   generation: flags.includes('g'),
   fieldSelectors: EXTRA_FIELD_SELECTORS[`${group}/${plural}`] ?? [],
   custom: false,

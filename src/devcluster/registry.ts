@@ -48,6 +48,7 @@ export function typeFromCrd(crd: KubeObject): ResourceType | undefined {
     shortNames: strings(names['shortNames']),
     categories: strings(names['categories']),
     status: versions.some((v) => obj(v['subresources'])['status'] !== undefined),
+    scale: false,
     generation: true,
     fieldSelectors: [],
     custom: true,

@@ -188,7 +188,8 @@ export class ApiServer {
     if (type === undefined) throw NOT_FOUND_PAGE;
     if (namespace !== undefined && !type.namespaced) throw NOT_FOUND_PAGE;
     const subresource = rest[2];
-    if (subresource !== undefined && !(subresource === 'status' && type.status) && !(subresource === 'log' && type.plural === 'pods' && type.group === '')) {
+    const known = (subresource === 'status' && type.status) || (subresource === 'scale' && type.scale) || (subresource === 'log' && type.plural === 'pods' && type.group === '');
+    if (subresource !== undefined && !known) {
       throw NOT_FOUND_PAGE;
     }
     return { type, version, namespace, name: rest[1], subresource, watchPath };
@@ -204,6 +205,7 @@ export class ApiServer {
     const writeOptions: WriteOptions = { dryRun, manager, ...(subresource === undefined ? {} : { subresource }) };
     const wantsTable = String(req.headers['accept'] ?? '').includes('as=Table');
 
+    if (route.subresource === 'scale' && name !== undefined) return this.scale(method, route, req, writeOptions);
     if (method === 'GET') {
       if (route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') {
         this.watch(route, q, req, res, wantsTable);
@@ -260,6 +262,23 @@ export class ApiServer {
       default:
         throw methodNotAllowed();
     }
+  }
+
+  private async scale(method: string, route: ResourceRoute, req: IncomingMessage, writeOptions: WriteOptions): Promise<Answer> {
+    const { type, version, namespace } = route;
+    const name = route.name ?? '';
+    if (method === 'GET') return { code: 200, body: this.cluster.getScale(type, namespace, name) };
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+    const body = parseBody(await readBody(req), contentType);
+    if (method === 'PUT') return { code: 200, body: this.cluster.writeScale(type, version, namespace, name, body, undefined, writeOptions) };
+    if (method === 'PATCH') {
+      const patchType = PATCH_TYPES[contentType];
+      if (patchType === undefined || patchType === 'apply') {
+        throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+      }
+      return { code: 200, body: this.cluster.writeScale(type, version, namespace, name, body, patchType, writeOptions) };
+    }
+    throw methodNotAllowed();
   }
 
   private filterFor(route: ResourceRoute, q: URLSearchParams): ObjectFilter {
