@@ -23,6 +23,7 @@ export function helmTemplate(files: Record<string, string>, extraArgs: readonly 
     }
     return execFileSync(HELM, ['template', 'rel', chart, ...extraArgs], {
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '', HOME: dir, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir },
     });
   } finally {
