@@ -167,4 +167,23 @@ describe('devcluster API semantics', () => {
     }
     expect((await api(cluster.url, 'GET', path)).status).toBe(200);
   });
+
+  it('lets the real kubectl ride out throttling by honouring Retry-After', async () => {
+    const c = getCluster();
+    const cacheDir = c.freshCacheDir();
+    // Discovery is cached first, so the faulted run makes one request plus its retries.
+    expect((await c.kubectl(['get', 'namespaces', '-o', 'name'], { cacheDir })).code).toBe(0);
+    try {
+      // With seed 7 the very first request is throttled, so kubectl's retry path is always taken.
+      c.cluster.setConfig({ rolloutDelayMs: 50, faults: { seed: 7, throttleRate: 0.5, retryAfterSeconds: 1 } });
+      const started = Date.now();
+      const res = await c.kubectl(['get', 'namespaces', '-o', 'name', '-v=6'], { cacheDir });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('namespace/default');
+      expect(res.stderr).toContain('429 Too Many Requests');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      c.cluster.setConfig({ rolloutDelayMs: 50 });
+    }
+  });
 });
