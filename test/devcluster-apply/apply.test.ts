@@ -358,3 +358,18 @@ describe('server-side apply: custom resources', () => {
     expect((unregistered['spec'] as Obj)['targets']).toEqual([{ host: 'b' }]);
   });
 });
+
+describe('server-side apply: objects without managedFields', () => {
+  it('gives existing fields to before-first-apply, which then conflicts like any other manager', () => {
+    const legacy: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1', b: '2' } };
+    const cm = (data: Obj): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data });
+    const r = apply(legacy, cm({ a: '9' }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(conflictMessage(r.conflicts)).toBe('Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a');
+    }
+    const same = applied(apply(legacy, cm({ a: '1' })));
+    expect(fields(same, 'before-first-apply')).toEqual({ 'f:data': { 'f:a': {}, 'f:b': {} } });
+    expect(fields(same, 'kasane')).toEqual({ 'f:data': { 'f:a': {} } });
+  });
+});

@@ -65,6 +65,18 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
   const live = input.live ? withoutManagedFields(structuredClone(input.live)) : undefined;
   const liveBody: KubeObject = live?.body ?? { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   const managers: Managers = live?.managers ?? new Map();
+  if (live && managers.size === 0) {
+    // An object nobody tracks yet: what it holds belongs to a placeholder, as on a real server.
+    const holder: ManagerEntry = {
+      manager: 'before-first-apply',
+      operation: 'Update',
+      apiVersion: input.apiVersion,
+      time: undefined,
+      subresource: undefined,
+      set: toFieldSet(liveBody, schema, false).difference(SERVER_FIELDS),
+    };
+    managers.set(identityOf(holder), holder);
+  }
 
   const self: ManagerEntry = {
     manager: input.manager,

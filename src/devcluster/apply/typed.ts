@@ -70,12 +70,15 @@ function entries(v: unknown, s: SchemaNode | undefined, sh: Shape, path: Path, s
   });
 }
 
-/** The fields an applied configuration sets: what its manager will own. */
-export function toFieldSet(value: unknown, s: SchemaNode | undefined): FieldSet {
+/**
+ * The fields a value sets: what the manager applying it will own. `strict` (for applied
+ * configurations) rejects list items with missing or repeated keys.
+ */
+export function toFieldSet(value: unknown, s: SchemaNode | undefined, strict = true): FieldSet {
   const set = new FieldSet();
   const walk = (v: unknown, vs: SchemaNode | undefined, path: Path): void => {
     const sh = shape(v, vs);
-    for (const e of entries(v, vs, sh, path, true)) {
+    for (const e of entries(v, vs, sh, path, strict)) {
       const p = [...path, e.pe];
       const es = shape(e.value, e.schema);
       if (!granular(es) || isEmptyValue(e.value)) {
