@@ -91,7 +91,7 @@ describe('cluster client', () => {
 
   it('a field another manager changed is a ConflictError naming the field and the manager; force takes it', async () => {
     await client.apply(deployment(2));
-    const scaled = await cluster().kubectl(['patch', 'deployment', 'web', '-n', 'default', '--type=merge', '-p', '{"spec":{"replicas":5}}']);
+    const scaled = await cluster().kubectl(['scale', 'deployment', 'web', '-n', 'default', '--replicas=5']);
     expect(scaled.code, scaled.stderr).toBe(0);
     const err = await client.apply(deployment(3)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
