@@ -9,6 +9,7 @@ import type { Cluster, DeleteOptions, PatchType, PropagationPolicy, WriteOptions
 import { apiVersions, group as groupDoc, groupList, resourceList, versionInfo } from './discovery.js';
 import type { FaultInjector } from './faults.js';
 import { typeKey, type ResourceType } from './kinds.js';
+import { decodeProtobuf } from './protobuf.js';
 import { objectFilter, type ObjectFilter } from './selectors.js';
 import { ApiError, badRequest, expired, methodNotAllowed } from './status.js';
 import type { StoreEvent } from './store.js';
@@ -52,19 +53,21 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseBody(text: string, contentType: string): unknown {
-  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the devcluster does not decode ${contentType.split(';')[0] ?? contentType}; send application/json or YAML`);
+function parseBody(body: Buffer, contentType: string): unknown {
+  if (contentType.includes('protobuf')) return decodeProtobuf(body);
+  if (contentType.includes('cbor')) {
+    throw new ApiError(415, 'UnsupportedMediaType', 'the devcluster does not decode application/cbor; send application/json or YAML');
   }
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
