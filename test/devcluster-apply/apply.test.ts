@@ -244,10 +244,12 @@ describe('server-side apply: merging and removal', () => {
     expect((empty['spec'] as Obj)['replicas']).toBe(2);
   });
 
-  it('deletes a field set to null in the applied configuration', () => {
+  it('deletes a field set to null in the applied configuration, which conflicts when another manager owns it', () => {
     const first = applied(apply(undefined, deployment({ replicas: 2, minReadySeconds: 5 })));
     const second = applied(apply(first, deployment({ replicas: 2, minReadySeconds: null })));
     expect(second['spec']).toEqual({ replicas: 2 });
+    const r = apply(first, deployment({ minReadySeconds: null }), 'other');
+    expect(r.ok ? [] : r.conflicts.map((c) => c.field)).toEqual(['.spec.minReadySeconds']);
   });
 
   it('is idempotent: applying the same configuration again changes nothing but timestamps', () => {

@@ -102,7 +102,8 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     withZeroValues(result, apiVersion, kind),
     schema,
   );
-  const changed = added.union(modified);
+  // An applied null removes the field, yet is a change of its value like any other.
+  const changed = added.union(modified).union(removed.intersection(self.set));
   const conflicts: ApplyConflict[] = [];
   const taken = new Map<string, FieldSet>();
   for (const [id, m] of managers) {
