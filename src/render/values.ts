@@ -2,11 +2,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Chart } from '../chart/chart.js';
 import { parseValuesText } from '../chart/load.js';
-import { SourceError } from '../errors.js';
+import { KasaneError, SourceError } from '../errors.js';
 import type { Environment, ReleaseSpec } from '../environment/environment.js';
-import { layerValues } from '../values/merge.js';
-import { validateValues } from '../values/schema.js';
+import { layerValues, type Values } from '../values/merge.js';
+import { validateValues, ValuesSchemaError } from '../values/schema.js';
 import { parseSetArgument } from '../values/set.js';
+
+/** The merged values of a release break its chart's schema; says which release, keeps every failing path. */
+export class ReleaseValuesError extends KasaneError {
+  override readonly name = 'ReleaseValuesError';
+  constructor(
+    readonly environment: Environment,
+    readonly release: ReleaseSpec,
+    readonly schemaError: ValuesSchemaError,
+  ) {
+    super(`release ${release.name} of ${environment.file}: ${schemaError.message}`, {
+      ...(schemaError.hint === undefined ? {} : { hint: schemaError.hint }),
+      cause: schemaError,
+    });
+  }
+}
 
 /** Values given on the command line, applied over everything the repository says. */
 export interface ValueOverrides {
@@ -34,9 +49,19 @@ export function releaseValues(
   });
   layers.push(release.values);
   for (const file of overrides.valuesFiles ?? []) layers.push(parseValuesText(file.text, file.name));
-  for (const set of overrides.set ?? []) layers.push(parseSetArgument(set.expression, { asString: set.asString }));
-  const values = layerValues(layers) as Record<string, unknown>;
-  if (chart.schema !== undefined) validateValues(values, chart.schema, `${chart.path}/values.schema.json`);
+  // All --set expressions build one layer, as Helm's do: `a[1]=x` then `a[0]=y` fill one list.
+  let setLayer: Values = {};
+  for (const set of overrides.set ?? []) setLayer = parseSetArgument(set.expression, { asString: set.asString }, setLayer);
+  layers.push(setLayer);
+  const values = layerValues(layers);
+  if (chart.schema !== undefined) {
+    try {
+      validateValues(values, chart.schema, `${chart.path}/values.schema.json`);
+    } catch (err) {
+      if (err instanceof ValuesSchemaError) throw new ReleaseValuesError(env, release, err);
+      throw err;
+    }
+  }
   return values;
 }
 
