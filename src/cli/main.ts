@@ -8,9 +8,12 @@ import { registerRender } from './commands/render.js';
 import { registerLint } from './commands/lint.js';
 import { registerDevcluster } from './commands/devcluster.js';
 import { registerDiff } from './commands/diff.js';
+import { registerSync } from './commands/sync.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
 
 type Register = (program: Command, ctx: CliContext, done: (code: number) => void) => void;
-const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff];
+const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff, registerSync, registerHistory, registerRollback];
 
 export interface MainOptions {
   stdout?: Writable;

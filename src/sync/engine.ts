@@ -104,19 +104,18 @@ export class NoRevisionError extends KasaneError {
   override readonly name: string = 'NoRevisionError';
 }
 
+/** What a rollback needs to know of the environment: no rendering, so a broken chart cannot block it. */
+export interface RollbackScope {
+  readonly environment: Pick<RenderedEnvironment, 'name' | 'sync'>;
+  readonly release: Omit<RenderedRelease, 'objects'>;
+}
+
 /**
  * Re-applies a stored revision's objects as a new revision (Helm's rollback): the objects of
  * that revision are applied, what it did not have is pruned (when pruning is on), no hooks run.
  */
-export async function runRollback(
-  client: ClusterClient,
-  env: RenderedEnvironment,
-  releaseName: string,
-  opts: RollbackOptions,
-  emit: Emit,
-): Promise<ReleaseResult> {
-  const [release] = selectReleases(env, [releaseName]);
-  if (release === undefined) throw new UnknownReleaseError(env.name, [releaseName], env.releases.map((r) => r.name));
+export async function runRollback(client: ClusterClient, scope: RollbackScope, opts: RollbackOptions, emit: Emit): Promise<ReleaseResult> {
+  const { environment: env, release } = scope;
   const inventory = await readInventory(client, release.namespace, env.name, release.name);
   const target = rollbackTarget(inventory, opts.toRevision);
   if (target === undefined) {
@@ -125,7 +124,7 @@ export async function runRollback(
       opts.toRevision === undefined
         ? `release ${release.name} has no earlier successful revision to roll back to`
         : `release ${release.name} has no stored revision ${opts.toRevision}`,
-      { hint: known ? `stored revisions: ${known}` : 'it has never been synced' },
+      { hint: known ? `stored revisions: ${known}` : `it has never been synced into namespace ${release.namespace}` },
     );
   }
   const run: ReleaseRun = {
@@ -156,8 +155,8 @@ function rollbackTarget(inventory: Inventory, toRevision: number | undefined): I
   );
 }
 
-function storedRelease(release: RenderedRelease, record: InventoryRecord): RenderedRelease {
-  return { ...release, objects: record.rendered };
+function storedRelease(release: Omit<RenderedRelease, 'objects'>, record: InventoryRecord): RenderedRelease {
+  return { name: release.name, chart: release.chart, namespace: release.namespace, createNamespace: release.createNamespace, objects: record.rendered };
 }
 
 function selectReleases(env: RenderedEnvironment, names: readonly string[] | undefined): RenderedRelease[] {

@@ -205,7 +205,7 @@ describe('runSync against the devcluster', () => {
     await sync(c, v2);
     const env = environment([release(v2, { createNamespace: true })]);
 
-    const r = await runRollback(c, env, 'web', { toRevision: 1 }, () => undefined);
+    const r = await runRollback(c, { environment: env, release: env.releases[0]! }, { toRevision: 1 }, () => undefined);
     expect(r.status).toBe('synced');
     expect(r.revision).toBe(3);
     expect(((await c.get(cmRef('settings')))?.['data'] as Record<string, string>)['mode']).toBe('blue');

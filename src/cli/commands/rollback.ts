@@ -1,0 +1,52 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { connect } from '../../cluster/index.js';
+import { KasaneError } from '../../errors.js';
+import { loadEnvironment } from '../../environment/load.js';
+import { runRollback } from '../../sync/engine.js';
+import type { CliContext } from '../context.js';
+import { ExitCode } from '../exit.js';
+import { jsonPrinter, reportFailures, textPrinter } from './sync.js';
+
+interface RollbackFlags {
+  env: string;
+  release: string;
+  to?: number;
+}
+
+/**
+ * `kasane rollback`: re-apply a stored revision as a new one. Reads only the environment file, not
+ * the charts, so a broken chart in Git cannot stand in the way of going back.
+ */
+export function registerRollback(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  program
+    .command('rollback')
+    .description('re-apply an earlier revision of a release (see `kasane history`); hooks do not run')
+    .requiredOption('--env <env>', 'environment: environments/<env>.yaml')
+    .requiredOption('--release <name>', 'the release')
+    .option('--to <revision>', 'the revision to return to (default: the successful one before the current)', revisionArg)
+    .action(async (flags: RollbackFlags) => {
+      const globals = ctx.globals();
+      const env = loadEnvironment(globals.repoRoot, flags.env);
+      const release = env.releases.find((r) => r.name === flags.release);
+      if (release === undefined) {
+        throw new KasaneError(`environment ${env.name} has no release ${flags.release}`, {
+          hint: `its releases: ${env.releases.map((r) => r.name).join(', ') || '(none)'}`,
+        });
+      }
+      const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
+      const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, false);
+      const result = await runRollback(
+        client,
+        { environment: env, release },
+        flags.to === undefined ? {} : { toRevision: flags.to },
+        print,
+      );
+      reportFailures([result], ctx.stderr);
+      done(result.status === 'failed' ? ExitCode.Error : ExitCode.Ok);
+    });
+}
+
+function revisionArg(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('must be a revision number from `kasane history`');
+  return Number(value);
+}

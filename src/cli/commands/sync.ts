@@ -1,0 +1,163 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Writable } from 'node:stream';
+import { connect } from '../../cluster/index.js';
+import { parseDuration } from '../../environment/duration.js';
+import type { KasaneError } from '../../errors.js';
+import { resolveCommit } from '../../git/index.js';
+import { formatRef } from '../../model/object.js';
+import { renderEnvironment } from '../../render/render.js';
+import { runSync } from '../../sync/engine.js';
+import { hasChanges, type ReleaseResult, type SyncEvent } from '../../sync/events.js';
+import type { HooksMode } from '../../sync/plan.js';
+import type { CliContext } from '../context.js';
+import { ExitCode } from '../exit.js';
+
+interface SyncFlags {
+  env: string;
+  release: string[];
+  dryRun?: boolean;
+  prune?: boolean;
+  hooks: HooksMode;
+  timeout?: number;
+  detailedExitcode?: boolean;
+}
+
+/** `kasane sync`: apply an environment's rendered releases to its cluster. */
+export function registerSync(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  program
+    .command('sync')
+    .description('bring the cluster in step with an environment: hooks, apply wave by wave, prune')
+    .requiredOption('--env <env>', 'environment: environments/<env>.yaml')
+    .option('--release <name>', 'only this release (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--dry-run', 'show what would change; change nothing')
+    .option('--prune', 'delete objects that left the desired state (default: the environment\'s sync.prune)')
+    .addOption(new Option('--hooks <when>', 'run hooks when the desired state changed (auto), always, or never').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--timeout <duration>', 'wait for each hook and each wave, e.g. 90s, 5m (default: sync.timeout)', durationArg)
+    .option('--detailed-exitcode', 'with --dry-run: exit 2 when there are changes')
+    .action(async (flags: SyncFlags) => {
+      const globals = ctx.globals();
+      const env = renderEnvironment({ repoRoot: globals.repoRoot, environment: flags.env, releases: flags.release });
+      const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
+      const gitRevision = await resolveCommit(globals.repoRoot, 'HEAD').catch(() => undefined);
+      const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, flags.dryRun === true);
+      const result = await runSync(
+        client,
+        env,
+        {
+          dryRun: flags.dryRun === true,
+          hooks: flags.hooks,
+          ...(flags.prune ? { prune: true } : {}),
+          ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+          ...(gitRevision === undefined ? {} : { gitRevision }),
+        },
+        print,
+      );
+      reportFailures(result.releases, ctx.stderr);
+      if (result.status === 'failed') return done(ExitCode.Error);
+      done(flags.detailedExitcode && result.dryRun && hasChanges(result) ? ExitCode.Changes : ExitCode.Ok);
+    });
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('must be a duration such as 90s, 5m or 1h');
+  return ms;
+}
+
+/** Each failed release's error on stderr, the way reportError prints errors. */
+export function reportFailures(releases: readonly ReleaseResult[], stderr: Writable): void {
+  for (const r of releases) {
+    if (r.error === undefined) continue;
+    stderr.write(`error: release ${r.release}: ${r.error.message}\n`);
+    if (r.error.hint) stderr.write(`hint: ${r.error.hint}\n`);
+  }
+}
+
+/** One JSON object per event and line, errors as {name, message, hint}. */
+export function jsonPrinter(out: Writable): (e: SyncEvent) => void {
+  return (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? errorJson(v as KasaneError) : v))}\n`);
+}
+
+function errorJson(err: KasaneError): Record<string, unknown> {
+  return { name: err.name, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+}
+
+/** Lines a person reads as the sync goes: what changed, hooks, waves, and a summary per release. */
+export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => void {
+  // Both verbs end in e: create → created, configure → configured.
+  const would = (verb: string): string => (dryRun ? `would ${verb}` : `${verb}d`);
+  const line = (s: string): void => {
+    out.write(`${s}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'release-started': {
+        const hooks = e.hooks.run ? `hooks run (${e.hooks.reason.replace(/-/g, ' ')})` : `no hooks (${e.hooks.reason})`;
+        line(`release ${e.release} → namespace ${e.namespace}${e.dryRun ? ' (dry run)' : ''}: ${hooks}`);
+        return;
+      }
+      case 'lock-waiting':
+        line(`  waiting for ${e.holder}, which is syncing ${e.release} (its lock expires at ${e.expiresAt})`);
+        return;
+      case 'phase-started':
+        return;
+      case 'hook-started':
+        line(`  ${e.phase} hook ${formatRef(e.ref)}${e.dryRun ? ' would run' : ' started'}`);
+        return;
+      case 'hook-succeeded':
+        line(`  ${e.phase} hook ${formatRef(e.ref)} succeeded`);
+        return;
+      case 'hook-failed':
+        line(`  ${e.phase} hook ${formatRef(e.ref)} FAILED: ${e.message}`);
+        if (e.logs) for (const l of e.logs.trimEnd().split('\n')) line(`    | ${l}`);
+        return;
+      case 'object-applied': {
+        const verb = e.action === 'created' ? would('create') : would('configure');
+        const taken = e.conflicts.length > 0 ? ` (took over ${e.conflicts.join(', ')})` : '';
+        line(`  ${verb.padEnd(16)} ${formatRef(e.ref)}${taken}`);
+        return;
+      }
+      case 'object-unchanged':
+        return;
+      case 'object-failed':
+        line(`  ${'failed'.padEnd(16)} ${formatRef(e.ref)}: ${e.error.message}`);
+        return;
+      case 'object-pruned':
+        line(`  ${(e.dryRun ? 'would prune' : 'pruned').padEnd(16)} ${formatRef(e.ref)}`);
+        return;
+      case 'prune-skipped':
+        line(`  ${'kept'.padEnd(16)} ${formatRef(e.ref)}: ${e.reason}`);
+        return;
+      case 'health-waiting':
+        return;
+      case 'wave-healthy':
+        line(`  ${e.wave === 'bootstrap' ? 'namespaces and CRDs' : `wave ${e.wave}`} healthy`);
+        return;
+      case 'release-finished':
+        line(summary(e.result, dryRun));
+        return;
+      case 'sync-finished':
+        return;
+    }
+  };
+}
+
+function summary(r: ReleaseResult, dryRun: boolean): string {
+  const count = (action: string): number => r.changes.filter((c) => c.action === action).length;
+  const parts = [`${count('created')} created`, `${count('configured')} configured`, `${count('pruned')} pruned`, `${r.hooks.length} hooks run`];
+  if (dryRun) {
+    const planned = r.plannedHooks?.length ?? 0;
+    const changes = r.changes.length;
+    return `release ${r.release}: ${changes === 0 && planned === 0 ? 'in sync, nothing to do' : `${changes} changes, ${planned} hooks would run`} (dry run)`;
+  }
+  switch (r.status) {
+    case 'unchanged':
+      return `release ${r.release}: in sync, nothing to do`;
+    case 'synced':
+      return `release ${r.release}: synced, revision ${r.revision ?? '?'} (${parts.join(', ')})`;
+    case 'failed':
+      return `release ${r.release}: FAILED${r.revision === undefined ? '' : `, revision ${r.revision}`}${
+        r.rolledBackTo === undefined ? '' : `; rolled back to revision ${r.rolledBackTo}`
+      } (${parts.join(', ')})`;
+  }
+}
