@@ -16,6 +16,15 @@ async function createNamespace(url: string, name: string): Promise<void> {
   expect(res.status, res.text).toBe(201);
 }
 
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
 function applyPatch(url: string, path: string, manager: string, body: object) {
   return api(url, 'PATCH', `${path}?fieldManager=${manager}`, JSON.stringify(body), 'application/apply-patch+yaml');
 }
@@ -82,6 +91,77 @@ describe('devcluster API semantics', () => {
     expect(status.json.status.observedGeneration).toBe(2);
     expect(status.json.spec.replicas).toBe(2);
     expect(status.json.metadata.generation).toBe(2);
+  });
+
+  it('removes a field its only applier dropped, but keeps one another manager also applied', async () => {
+    const { cluster } = getCluster();
+    const path = `${cmPath('default')}/owned`;
+    const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned' }, data });
+    expect((await applyPatch(cluster.url, path, 'team-a', cm({ a: '1', b: '2', c: '3' }))).status).toBe(201);
+    expect((await applyPatch(cluster.url, path, 'team-b', cm({ c: '3' }))).status).toBe(200);
+    const after = await applyPatch(cluster.url, path, 'team-a', cm({ a: '1' }));
+    expect(after.status, after.text).toBe(200);
+    expect(after.json.data).toEqual({ a: '1', c: '3' });
+    const owners = Object.fromEntries(
+      (after.json.metadata.managedFields as Array<{ manager: string; fieldsV1: { 'f:data'?: Record<string, unknown> } }>).map((m) => [m.manager, Object.keys(m.fieldsV1['f:data'] ?? {}).sort()]),
+    );
+    expect(owners).toEqual({ 'team-a': ['f:a'], 'team-b': ['f:c'] });
+
+    const noManager = await api(cluster.url, 'PATCH', path, JSON.stringify(cm({ a: '1' })), 'application/apply-patch+yaml');
+    expect(noManager.status).toBe(422);
+    expect(noManager.json).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    expect(noManager.json.message).toContain('fieldManager');
+    const withManagedFields = await applyPatch(cluster.url, path, 'team-a', { ...cm({ a: '1' }), metadata: { name: 'owned', managedFields: [{ manager: 'x' }] } });
+    expect(withManagedFields.status).toBe(400);
+  });
+
+  it('names generateName objects, persists nothing on dryRun, and garbage-collects owned objects', async () => {
+    const { cluster } = getCluster();
+    const generated = await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'run-' } });
+    expect(generated.status, generated.text).toBe(201);
+    expect(generated.json.metadata.name).toMatch(/^run-[a-z0-9]{5}$/);
+
+    const dry = await api(cluster.url, 'POST', `${cmPath('default')}?dryRun=All`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } });
+    expect(dry.status, dry.text).toBe(201);
+    expect(dry.json.metadata.name).toBe('dry');
+    expect((await api(cluster.url, 'GET', `${cmPath('default')}/dry`)).status).toBe(404);
+
+    const owner = (await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } })).json;
+    const ownerRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid };
+    for (const name of ['child-1', 'child-2']) {
+      expect((await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ownerReferences: [ownerRef] } })).status).toBe(201);
+    }
+    expect((await api(cluster.url, 'DELETE', `${cmPath('default')}/owner?propagationPolicy=Background`)).status).toBe(200);
+    const childrenGone = async (): Promise<boolean> =>
+      (await Promise.all(['child-1', 'child-2'].map((n) => api(cluster.url, 'GET', `${cmPath('default')}/${n}`)))).every((r) => r.status === 404);
+    expect(await waitUntil(childrenGone)).toBe(true);
+
+    const owner2 = (await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner2' } })).json;
+    await api(cluster.url, 'POST', cmPath('default'), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kept', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner2', uid: owner2.metadata.uid }] },
+    });
+    expect((await api(cluster.url, 'DELETE', `${cmPath('default')}/owner2?propagationPolicy=Orphan`)).status).toBe(200);
+    await waitUntil(async () => (await api(cluster.url, 'GET', `${cmPath('default')}/owner2`)).status === 404);
+    const kept = await api(cluster.url, 'GET', `${cmPath('default')}/kept`);
+    expect(kept.status).toBe(200);
+    expect(kept.json.metadata.ownerReferences ?? []).toEqual([]);
+  });
+
+  it('filters watches by label selector and ends them after timeoutSeconds', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'watchsel');
+    const rv = (await api(cluster.url, 'GET', cmPath('watchsel'))).json.metadata.resourceVersion as string;
+    const started = Date.now();
+    const watch = await openWatch(cluster.url, cmPath('watchsel'), { resourceVersion: rv, labelSelector: 'app=web', timeoutSeconds: '1' });
+    for (const [name, app] of [['one', 'db'], ['two', 'web']]) {
+      await api(cluster.url, 'POST', cmPath('watchsel'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { app } } });
+    }
+    await watch.ended;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED two']);
   });
 
   it('refuses an update with a stale resourceVersion with 409 Conflict', async () => {
