@@ -83,9 +83,17 @@ describe('@kubernetes/client-node against the devcluster', () => {
     );
     expect(bumped.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`)).toEqual(['web=nginx:1.28', 'log=fluentbit:3']);
     expect(bumped.metadata?.generation).toBe(2);
+    // Server-side apply through a typed API: the apply content type set per call, fieldManager and force as parameters.
+    const applied = await apps.patchNamespacedDeployment(
+      { name: 'web', namespace: 'typed', fieldManager: 'kasane', force: true, body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'typed' }, spec: { replicas: 2 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+    expect(applied.spec?.replicas).toBe(2);
+    expect(applied.metadata?.managedFields?.find((m) => m.manager === 'kasane')).toMatchObject({ operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1' });
+    expect(applied.metadata?.generation).toBe(3);
     const rolled = await eventually(
       () => apps.readNamespacedDeployment({ name: 'web', namespace: 'typed' }),
-      (d) => d.status?.observedGeneration === 2 && d.status.availableReplicas === 1,
+      (d) => d.status?.observedGeneration === 3 && d.status.availableReplicas === 2,
     );
     expect(rolled.status?.conditions?.map((c) => c.type).sort()).toEqual(['Available', 'Progressing']);
 
