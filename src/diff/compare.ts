@@ -50,10 +50,13 @@ export interface CompareOptions {
 
 export const DEFAULT_CONTEXT_LINES = 3;
 
-/** YAML as kubectl diff shows it: keys sorted, no line folding. */
+/**
+ * YAML as kubectl diff shows it: keys sorted, no line folding. Written as YAML 1.1, the dialect the
+ * API machinery reads, so a string such as "yes" or "on" stays quoted and reads back as a string.
+ */
 export function toYaml(obj: KubeObject | undefined): string {
   if (obj === undefined) return '';
-  return stringify(obj, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(obj, { version: '1.1', sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Hunks of a unified diff, `@@ -a,b +c,d @@` headed; empty when the texts are equal. */
@@ -61,7 +64,10 @@ export function unifiedDiff(oldText: string, newText: string, context: number): 
   const patch = structuredPatch('before', 'after', oldText, newText, '', '', { context });
   const out: string[] = [];
   for (const hunk of patch.hunks) {
-    out.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    // As GNU diff writes it: an empty range starts at the line before it (`-0,0` for a new file).
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    out.push(`@@ -${oldStart},${hunk.oldLines} +${newStart},${hunk.newLines} @@`);
     for (const line of hunk.lines) {
       // jsdiff marks a last line without newline; YAML from `stringify` always ends with one.
       if (!line.startsWith('\\')) out.push(line);
