@@ -1,9 +1,10 @@
 /**
  * Maps lines of rendered text back to lines of the template that produced them.
  *
- * Before compiling, every literal newline of the template's text gets a marker naming the template
- * line that follows it; after rendering, the markers are read and removed. Text produced by a
- * helper (`toYaml`, `include`) carries no markers and maps to the line where that helper was called.
+ * Before compiling, each piece of the template's literal text gets a marker naming the template line
+ * it starts on, and one after each of its newlines; after rendering, the markers are read and removed.
+ * Text produced by a helper (`toYaml`, `include`) carries no markers and maps to the line where that
+ * helper was called.
  * Only text Handlebars copies through unchanged is marked: content inside a helper's block is left
  * alone, since a helper might hash or transform it.
  */
@@ -40,8 +41,7 @@ function markContent(content: hbs.AST.ContentStatement): void {
   const skipped = Math.max(0, original.indexOf(value));
   const prefix = original.slice(0, skipped);
   let line = loc.start.line + countNewlines(prefix);
-  const atLineStart = skipped > 0 ? prefix.endsWith('\n') : loc.start.column === 0;
-  let marked = atLineStart ? marker(line) : '';
+  let marked = marker(line);
   for (const ch of value) {
     marked += ch;
     if (ch === '\n') marked += marker(++line);

@@ -1,0 +1,106 @@
+/**
+ * The line markers kasane threads through a template must never change what it renders, and must
+ * map each rendered line back to the template line it was written on.
+ */
+import fc from 'fast-check';
+import Handlebars from 'handlebars';
+import { describe, expect, it } from 'vitest';
+import { markLines, unmark } from '../../src/render/line-map.js';
+
+const context = { yes: true, no: false, items: ['a', 'b'], empty: [], name: 'x', blank: '' };
+
+function renderPlain(template: string): string {
+  return Handlebars.create().compile(template, { noEscape: true })(context);
+}
+
+function renderMarked(template: string): ReturnType<typeof unmark> {
+  const hb = Handlebars.create();
+  const ast = hb.parse(template);
+  markLines(ast);
+  return unmark(hb.compile(ast, { noEscape: true, ignoreStandalone: true })(context));
+}
+
+/** Template pieces: text lines carrying a unique id, blank lines, mustaches, and balanced blocks. */
+const piece: fc.Memo<string> = fc.memo((depth) =>
+  fc.oneof(
+    { depthSize: 'small' },
+    fc.constant('ID: text\n'),
+    fc.constant('  ID: indented\n'),
+    fc.constant('\n'),
+    fc.constant('   \n'),
+    fc.constant('ID: {{name}}\n'),
+    fc.constant('ID{{~blank~}}\n'),
+    fc.constant('{{! a comment }}\n'),
+    fc.constant('key: {{#if yes}}inline{{/if}}\n'),
+    ...(depth > 2
+      ? []
+      : [
+          fc
+            .tuple(fc.constantFrom('if yes', 'if no', 'unless no', 'each items', 'each empty', 'with name'), fc.array(piece(depth + 1), { maxLength: 4 }), fc.array(piece(depth + 1), { maxLength: 3 }), fc.boolean(), fc.boolean())
+            .map(([open, body, otherwise, tildeOpen, tildeClose]) => {
+              const name = open.split(' ')[0];
+              const elseBranch = otherwise.length > 0 && !open.startsWith('with') ? `{{else}}\n${otherwise.join('')}` : '';
+              return `${tildeOpen ? '{{~' : '{{'}#${open}}}\n${body.join('')}${elseBranch}{{/${name}${tildeClose ? '~}}' : '}}'}\n`;
+            }),
+        ]),
+  ),
+);
+
+/** Numbers the IDs, so each names its own template line. */
+function numbered(pieces: string[]): string {
+  let n = 0;
+  return pieces.join('').replace(/ID/g, () => `id${n++}`);
+}
+
+describe('template line markers', () => {
+  it('never change the rendered text', () => {
+    fc.assert(
+      fc.property(fc.array(piece(0), { maxLength: 8 }), (pieces) => {
+        const template = numbered(pieces);
+        expect(renderMarked(template).text).toBe(renderPlain(template));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('map a line that starts with written text to the template line it was written on', () => {
+    fc.assert(
+      fc.property(fc.array(piece(0), { maxLength: 8 }), (pieces) => {
+        const template = numbered(pieces);
+        const templateLines = template.split('\n');
+        const output = renderMarked(template);
+        output.text.split('\n').forEach((line, i) => {
+          const id = /^\s*(id\d+)\b/.exec(line)?.[1];
+          if (id === undefined) return;
+          const written = templateLines.findIndex((l) => new RegExp(`^\\s*${id}\\b`).test(l)) + 1;
+          if (written === 0) return; // the id followed a tag on its template line
+          expect(output.templateLineOf(i + 1), `rendered line ${i + 1} "${line}" of\n${template}`).toBe(written);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('maps lines a helper produced to the line of the call', () => {
+    const hb = Handlebars.create();
+    hb.registerHelper('three', () => 'a: 1\nb: 2\nc: 3');
+    const ast = hb.parse('first: 1\nnested:\n  {{three}}\nlast: 1\n');
+    markLines(ast);
+    const output = unmark(hb.compile(ast, { noEscape: true, ignoreStandalone: true })({}));
+    expect(output.text).toBe('first: 1\nnested:\n  a: 1\nb: 2\nc: 3\nlast: 1\n');
+    expect([1, 2, 3, 4, 5, 6].map((l) => output.templateLineOf(l))).toEqual([1, 2, 3, 3, 3, 4]);
+  });
+
+  it('leaves the content of other block helpers untouched', () => {
+    const hb = Handlebars.create();
+    let seen = '';
+    hb.registerHelper('capture', (options: Handlebars.HelperOptions) => {
+      seen = options.fn({});
+      return seen;
+    });
+    const ast = hb.parse('{{#capture}}\na\nb\n{{/capture}}\n');
+    markLines(ast);
+    hb.compile(ast, { noEscape: true, ignoreStandalone: true })({});
+    expect(seen).toBe('a\nb\n');
+  });
+});
