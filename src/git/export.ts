@@ -32,6 +32,8 @@ export interface ExportedTree {
 }
 
 interface RepoLocation {
+  /** The top of the work tree. */
+  readonly top: string;
   /** Path of repoRoot inside the repository, with a trailing slash; empty at the top. */
   readonly prefix: string;
 }
@@ -39,8 +41,8 @@ interface RepoLocation {
 async function locate(repoRoot: string): Promise<RepoLocation> {
   const git = simpleGit(repoRoot);
   try {
-    const prefix = (await git.revparse(['--show-prefix'])).trim();
-    return { prefix };
+    const [top, prefix] = (await git.revparse(['--show-toplevel', '--show-prefix'])).split('\n');
+    return { top: (top ?? '').trim(), prefix: (prefix ?? '').trim() };
   } catch (err) {
     throw new GitError(`${repoRoot} is not inside a Git repository`, repoRoot, '--from and --to need the repository root (--repo-root) to be in a Git work tree', err);
   }
@@ -69,13 +71,13 @@ function run(command: string, args: readonly string[], cwd: string): { done: Pro
 
 /** Writes the tree of `ref` under repoRoot into a new temporary directory. */
 export async function exportTree(repoRoot: string, ref: string): Promise<ExportedTree> {
-  const { prefix } = await locate(repoRoot);
+  const { top, prefix } = await locate(repoRoot);
   const commit = await resolveCommit(repoRoot, ref);
   const dir = await mkdtemp(join(tmpdir(), 'kasane-tree-'));
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
-    // Paths in the archive are relative to the repository top; `:/` makes the pathspec so too.
-    const archive = run('git', ['archive', '--format=tar', commit, ...(prefix ? ['--', `:/${prefix}`] : [])], repoRoot);
+    // Run at the top: paths in the archive and the pathspec are then both relative to it.
+    const archive = run('git', ['archive', '--format=tar', commit, ...(prefix ? ['--', prefix] : [])], top);
     const untar = run('tar', ['-x', '-f', '-', '-C', dir], dir);
     archive.child.stdout?.pipe(untar.child.stdin!);
     await Promise.all([archive.done, untar.done]);
