@@ -242,10 +242,8 @@ async function applyRelease(state: ReleaseState, source: RevisionSource): Promis
   const before = await readInventory(client, release.namespace, run.environment, release.name);
   const prePlan = state.plan(before, source.hooks);
   client.addPendingCrds(crdsOf(prePlan));
-  if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) {
-    run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
-    return state.result('unchanged');
-  }
+  run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
+  if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) return state.result('unchanged');
 
   if (prePlan.createNamespace) await applyOne(state, prePlan.createNamespace, { dryRun: false, missingNamespace: undefined });
   const lock = await acquireLock(client, {
@@ -271,7 +269,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
   const { run, release } = state;
   const plan = state.plan(inventory, source.hooks);
   const revision = (inventory.records[0]?.revision ?? 0) + 1;
-  run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: plan.hooks });
+  await markInterrupted(run, inventory);
   const record = (status: InventoryRecord['status'], objects: readonly InventoryEntry[], description: string): InventoryRecord => ({
     environment: run.environment,
     release: release.name,
@@ -324,6 +322,16 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
       gitRevision: target.gitRevision,
     });
     state.changes.push(...rolled.changes);
+    if (rolled.status !== 'synced') {
+      const why = rolled.error?.message ?? 'unknown error';
+      return state.result('failed', {
+        revision,
+        error: new KasaneError(`${error.message}\nrolling back to revision ${target.revision} failed too: ${why}`, {
+          cause: error,
+          ...(rolled.error?.hint === undefined ? {} : { hint: rolled.error.hint }),
+        }),
+      });
+    }
     return state.result('failed', { revision, error, rolledBackTo: target.revision });
   }
 }
@@ -467,6 +475,18 @@ async function prune(state: ReleaseState, plan: SyncPlan, dryRun: boolean): Prom
     state.emit({ type: 'object-pruned', release: release.name, ref, dryRun });
   }
   return kept;
+}
+
+/**
+ * Records still pending when the lock is ours belong to a sync that died midway (the lock
+ * guarantees no other is running): they are marked failed so history tells the truth.
+ */
+async function markInterrupted(run: ReleaseRun, inventory: Inventory): Promise<void> {
+  for (const r of inventory.records) {
+    if (r.status === 'pending') {
+      await writeRecord(run.client, { ...r, status: 'failed', description: `interrupted before it finished (${r.description})` });
+    }
+  }
 }
 
 /** The revision that was deployed before this one is superseded now. */

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { connect, type ClusterClient, type WatchEventType } from '../../src/cluster/index.js';
 import { health } from '../../src/health/index.js';
 import { acquireLock, LockHeldError } from '../../src/inventory/lock.js';
-import { readInventory } from '../../src/inventory/store.js';
+import { readInventory, writeRecord } from '../../src/inventory/store.js';
 import type { KubeObject, ObjectRef } from '../../src/model/object.js';
 import type { RenderedObject } from '../../src/model/rendered.js';
 import { runRollback, runSync, type SyncOptions } from '../../src/sync/engine.js';
@@ -287,11 +287,71 @@ describe('runSync against the devcluster', () => {
     expect(((await c.get(cmRef('settings')))?.['data'] as Record<string, string>)['mode']).toBe('blue');
   });
 
+  it('a revision left pending by a sync that died is marked failed by the next sync', async () => {
+    const c = await client();
+    await sync(c, [configMap('settings', { mode: 'blue' })]);
+    const [first] = (await readInventory(c, 'shop', 'staging', 'web')).records;
+    await writeRecord(c, { ...first!, revision: 2, status: 'pending', digest: 'sha256:other' });
+    const { release: r } = await sync(c, [configMap('settings', { mode: 'green' })]);
+    expect(r.revision).toBe(3);
+    const inv = await readInventory(c, 'shop', 'staging', 'web');
+    expect(inv.records.map((x) => `${x.revision} ${x.status}`)).toEqual(['3 deployed', '2 failed', '1 superseded']);
+    expect(inv.records[1]?.description).toMatch(/^interrupted/);
+  });
+
   it('keeps only the newest revisions', async () => {
     const c = await client();
     for (const mode of ['a', 'b', 'c', 'd']) await sync(c, [configMap('settings', { mode })], { historyLimit: 2 });
     const inv = await readInventory(c, 'shop', 'staging', 'web');
     expect(inv.records.map((x) => x.revision)).toEqual([4, 3]);
+  });
+});
+
+describe('custom resources and an unreliable API server', () => {
+  const crd = rendered('CustomResourceDefinition', 'widgets.example.com', {
+    namespace: null,
+    body: {
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    },
+  });
+  const widget = rendered('Widget', 'w1', { apiVersion: 'example.com/v1', body: { spec: { size: 3 } } });
+
+  it('applies a CRD before the custom resources it defines, also in a dry run', async () => {
+    const c = await client();
+    const dry = await sync(c, [widget, crd], { dryRun: true });
+    expect(dry.release.error).toBeUndefined();
+    expect(dry.release.changes.map((x) => `${x.action} ${x.ref.kind}/${x.ref.name}`)).toEqual([
+      'created Namespace/shop',
+      'created CustomResourceDefinition/widgets.example.com',
+      'created Widget/w1',
+    ]);
+    const { release: r } = await sync(c, [widget, crd]);
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('synced');
+    expect((await c.get(ref('example.com/v1', 'Widget', 'w1')))?.['spec']).toEqual({ size: 3 });
+    const again = await sync(c, [widget, crd]);
+    expect(again.release.status).toBe('unchanged');
+  });
+
+  it('converges through 5xx answers, throttling and dropped connections, and then has nothing to do', async () => {
+    cluster().cluster.setConfig({
+      rolloutDelayMs: 100,
+      jobs: { defaultDurationMs: 150, rules: [] },
+      faults: { seed: 7, errorRate: 0.1, throttleRate: 0.05, retryAfterSeconds: 0, dropRate: 0.05, latencyMs: { min: 0, max: 5 } },
+    });
+    const c = await client();
+    const { release: r } = await sync(c, app('blue'));
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('synced');
+    const writes = c.stats.writes;
+    const again = await sync(c, app('blue'));
+    expect(again.release.status).toBe('unchanged');
+    expect(c.stats.writes).toBe(writes);
   });
 });
 
