@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { helmAvailable, helmEval } from '../yaml/helm.js';
+import { makeRenderer } from './render.js';
+
+const values = {
+  name: 'web',
+  replicas: 3,
+  empty: '',
+  zero: 0,
+  off: false,
+  nothing: null,
+  list: [1, 'two', null, true],
+  emptyList: [],
+  map: { b: 2, a: 'x<y>&z' },
+  emptyMap: {},
+  text: 'line1\nline2',
+  f: 2.7,
+  neg: -7,
+  quoteMe: 'say "hi"\tnow\\',
+  unicode: 'héllo ☃ 😀',
+  spaced: '  \t spaced \n ',
+  yamlText: 'a: on\nb: [1, 0777]\nc: 2001-12-14\nd: {x: y}',
+  yamlList: '- a\n- b',
+  jsonText: '{"b": [1, 2.5], "a": null, "c": {"d": "<"}}',
+  jsonList: '[1]',
+  hostname: 'a-very-long-release-name-that-exceeds-sixty-three-characters-for-sure-yes',
+};
+
+/** Helpers as a Handlebars chart calls them; the Go template form is derived (Values → .Values). */
+const expressions = [
+  'default "fallback" Values.empty',
+  'default "fallback" Values.name',
+  'default "fallback" Values.zero',
+  'default "fallback" Values.off',
+  'default "fallback" Values.nothing',
+  'default "fallback" Values.emptyList',
+  'toJson (default (list 1) Values.emptyMap)',
+  'required "name is required" Values.name',
+  'toString (required "zero is fine" Values.zero)',
+  'empty Values.zero',
+  'empty Values.map',
+  'empty Values.name',
+  'empty Values.emptyList',
+  'toString (coalesce Values.empty Values.zero Values.name)',
+  'ternary "yes" "no" true',
+  'ternary "yes" "no" false',
+  'toJson (dict "b" 1 "a" (list 1 2) "c" Values.map)',
+  'toJson (list 1 "a" Values.nothing)',
+  'toJson (merge (dict "a" 1 "e" "") (dict "a" 2 "b" 3 "e" "filled") (dict "c" 4))',
+  'toString (int "42")',
+  'toString (int "0x1F")',
+  'toString (int "010")',
+  'toString (int "4.0")',
+  'toString (int "4.5")',
+  'toString (int Values.f)',
+  'toString (int Values.neg)',
+  'toString (add 1 2 Values.replicas)',
+  'toString (add Values.f 1)',
+  'toString (sub 10 Values.replicas)',
+  'toString (mul 2 3 Values.replicas)',
+  'toString (div 7 2)',
+  'toString (div -7 2)',
+  'toString (mod -7 3)',
+  'toString (max 1 Values.replicas 2)',
+  'toString (min 5 Values.neg)',
+  'toString Values.nothing',
+  'toString Values.list',
+  'toString Values.map',
+  'toString true',
+  'quote Values.name',
+  'quote Values.quoteMe',
+  'quote Values.unicode',
+  'quote Values.replicas',
+  'quote "a" Values.nothing "b"',
+  'squote Values.quoteMe',
+  'lower "HeLLo"',
+  'upper "héllo"',
+  'title "hello wide-world foo_bar 3am"',
+  'trim Values.spaced',
+  'trunc 63 Values.hostname',
+  'trunc -5 Values.hostname',
+  'trunc 100 Values.name',
+  'trunc 0 Values.name',
+  'trimPrefix "we" Values.name',
+  'trimSuffix "-yes" Values.hostname',
+  'replace "-" "_" Values.hostname',
+  'contains "long" Values.hostname',
+  'hasPrefix "a-very" Values.hostname',
+  'hasSuffix "nope" Values.hostname',
+  'toJson (split "$" "foo$bar$baz")',
+  'join "," (list "a" 1 Values.nothing true)',
+  'join "-" Values.name',
+  'indent 4 Values.text',
+  'nindent 2 Values.text',
+  'printf "%s-%d|%5s|%-5s|%05d|%x|%X|%q|%v|%%|%.2f|%t" "a" 42 "r" "l" 42 255 "hi" "q" Values.list 3.14159 true',
+  'printf "%s %s" "only-one"',
+  'printf "%d" "str"',
+  'printf "x" 1',
+  'printf "%v %v" Values.map Values.nothing',
+  'b64enc Values.unicode',
+  'b64dec "aMOpbGxvIOKYgyDwn5iA"',
+  'b64dec "not base64!"',
+  'sha256sum Values.unicode',
+  'toYaml Values.map',
+  'toJson Values.map',
+  'toJson (fromYaml Values.yamlText)',
+  'toJson (fromYaml Values.yamlList)',
+  'toJson (fromJson Values.jsonText)',
+  'toJson (fromJson Values.jsonList)',
+  'eq Values.name "web"',
+  'eq Values.name "x" "web"',
+  'ne Values.name "web"',
+  'lt 1 2',
+  'le "b" "a"',
+  'gt 2.5 1.5',
+  'ge "b" "b"',
+  'toString (and 1 "x" Values.empty "y")',
+  'toString (and 1 "x")',
+  'toString (or Values.empty 0 "first" "second")',
+  'toString (or Values.empty 0)',
+  'not Values.empty',
+  'not Values.name',
+];
+
+const toGo = (expr: string): string => expr.replace(/(^|[\s(])Values\b/g, '$1.Values');
+
+describe.skipIf(!helmAvailable)('helpers give what helm gives', () => {
+  const helm = helmEval(expressions.map(toGo), values);
+  const render = makeRenderer();
+  it.each(expressions.map((e, i) => [e, i] as const))('%s', (expr, i) => {
+    expect(render(`{{${expr}}}`, { Values: values })).toBe(helm[i]);
+  });
+});
+
+describe.skipIf(!helmAvailable)('checksums of chart files match helm', () => {
+  it('sha256sum of a file and of toYaml of values', () => {
+    const config = 'port=8080\nhost=0.0.0.0\nname=héllo\n';
+    const [fileSum, yamlSum] = helmEval(['sha256sum (.Files.Get "config.ini")', 'sha256sum (toYaml .Values)'], values, { 'config.ini': config });
+    const renderWithFile = makeRenderer({}, { 'config.ini': config });
+    expect(renderWithFile('{{sha256sum (file "config.ini")}}')).toBe(fileSum);
+    expect(renderWithFile('{{sha256sum (toYaml @root.Values)}}', { Values: values })).toBe(yamlSum);
+  });
+});
