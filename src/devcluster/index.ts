@@ -165,6 +165,9 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // One turn of the event loop, so in-process clients see their connections closed before a
+      // server started next on the same port could be mistaken for this one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     },
   };
 }

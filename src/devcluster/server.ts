@@ -385,9 +385,9 @@ export class ApiServer {
     } else {
       const rv = Number(rvParam);
       if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
-      const events = store.eventsSince(rv);
+      const events = store.eventsSince(resource, rv);
       if (events === undefined) {
-        lines.push(eventLine('ERROR', expired(`too old resource version: ${rv} (${store.oldestResourceVersion + 1})`).toStatus()));
+        lines.push(eventLine('ERROR', expired(`too old resource version: ${rv} (${store.oldestResourceVersion(resource) + 1})`).toStatus()));
       } else {
         for (const e of events) {
           const line = translate(e);

@@ -21,7 +21,8 @@ export interface StoreSnapshot {
   objects: { resource: string; object: KubeObject }[];
 }
 
-const HISTORY_LIMIT = 10_000;
+/** Changes kept per resource for watches to replay, like a real server's default watch cache. */
+const HISTORY_PER_RESOURCE = 100;
 
 function objectKey(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
@@ -30,9 +31,11 @@ function objectKey(obj: KubeObject): string {
 export class Store {
   private revision = 0;
   private readonly objects = new Map<string, Map<string, KubeObject>>();
-  private history: StoreEvent[] = [];
-  /** Events at or below this resourceVersion are no longer in the history. */
-  private compactedThrough = 0;
+  private readonly history = new Map<string, StoreEvent[]>();
+  /** Per resource: changes at or below this resourceVersion are no longer in its history. */
+  private readonly compacted = new Map<string, number>();
+  /** Nothing at or below this resourceVersion is known (before a restart or reset). */
+  private floor = 0;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
   get resourceVersion(): number {
@@ -79,15 +82,15 @@ export class Store {
     return gone;
   }
 
-  /** Changes after `rv`, or undefined when some of them were already dropped from the history (410). */
-  eventsSince(rv: number): StoreEvent[] | undefined {
-    if (rv < this.compactedThrough) return undefined;
-    const first = this.history.findIndex((e) => e.resourceVersion > rv);
-    return first < 0 ? [] : this.history.slice(first);
+  /** Changes to `resource` after `rv`, or undefined when some were already dropped from the history (410). */
+  eventsSince(resource: string, rv: number): StoreEvent[] | undefined {
+    if (rv < this.oldestResourceVersion(resource)) return undefined;
+    return (this.history.get(resource) ?? []).filter((e) => e.resourceVersion > rv);
   }
 
-  get oldestResourceVersion(): number {
-    return this.compactedThrough;
+  /** The oldest resourceVersion a watch of `resource` can start from. */
+  oldestResourceVersion(resource: string): number {
+    return Math.max(this.floor, this.compacted.get(resource) ?? 0);
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
@@ -98,8 +101,9 @@ export class Store {
   /** Forgets every object and all history; the counter keeps rising so old versions stay unique. */
   clear(): void {
     this.objects.clear();
-    this.history = [];
-    this.compactedThrough = this.revision;
+    this.history.clear();
+    this.compacted.clear();
+    this.floor = this.revision;
   }
 
   snapshot(): StoreSnapshot {
@@ -119,14 +123,20 @@ export class Store {
       byKey.set(objectKey(object), object);
     }
     this.revision = Math.max(this.revision, snapshot.resourceVersion);
-    this.compactedThrough = this.revision;
+    this.floor = this.revision;
   }
 
   private emit(event: StoreEvent): void {
-    this.history.push(event);
-    if (this.history.length > HISTORY_LIMIT) {
-      const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
-      this.compactedThrough = dropped[dropped.length - 1]?.resourceVersion ?? this.compactedThrough;
+    let kept = this.history.get(event.resource);
+    if (kept === undefined) {
+      kept = [];
+      this.history.set(event.resource, kept);
+    }
+    kept.push(event);
+    if (kept.length > HISTORY_PER_RESOURCE) {
+      const dropped = kept.splice(0, kept.length - HISTORY_PER_RESOURCE);
+      const last = dropped[dropped.length - 1];
+      if (last !== undefined) this.compacted.set(event.resource, last.resourceVersion);
     }
     for (const listener of [...this.listeners]) listener(event);
   }
