@@ -105,6 +105,29 @@ const probes: readonly (readonly [string, string])[] = [
   ['nindent', 'nindent 4 "a"'],
   ['split', 'toJson (split "," "a,b,,c")'],
   ['list-dict', 'toJson (dict "list" (list 1 2) "dict" (dict))'],
+  ['toYaml-trailingSpace', 'toYaml .Values.torture.trailingSpace'],
+  ['toYaml-leadingNewline', 'toYaml .Values.torture.leadingNewline'],
+  ['toYaml-indentedBlock', 'toYaml .Values.torture.indentedBlock'],
+  ['toYaml-crlf', 'toYaml .Values.torture.crlf'],
+  ['toYaml-longWord', 'toYaml .Values.torture.longWord'],
+  ['toYaml-longWithColon', 'toYaml .Values.torture.longWithColon'],
+  ['toYaml-longMultiline', 'toYaml .Values.torture.longMultiline'],
+  ['toYaml-emoji', 'toYaml .Values.torture.emoji'],
+  ['toYaml-control', 'toYaml .Values.torture.control'],
+  ['toYaml-nbsp', 'toYaml .Values.torture.nbsp'],
+  ['toYaml-onlySpaces', 'toYaml .Values.torture.onlySpaces'],
+  ['toYaml-hashStart', 'toYaml .Values.torture.hashStart'],
+  ['toYaml-indicators', 'toYaml .Values.torture.indicators'],
+  ['toYaml-quotes', 'toYaml .Values.torture.quotes'],
+  ['toYaml-tabs', 'toYaml .Values.torture.tabs'],
+  ['toYaml-smallFloat', 'toYaml .Values.torture.smallFloat'],
+  ['toYaml-largeFloat', 'toYaml .Values.torture.largeFloat'],
+  ['toYaml-keys', 'toYaml .Values.torture.keys'],
+  ['toJson-torture', 'toJson .Values.torture'],
+  ['printf-more-verbs', 'printf "%+d|%8.3f|%X|%5s|%x|%-4d|" 5 3.14159 255 "ab" "hi" 7'],
+  ['printf-float-e-g', 'printf "%e|%g|%.2e" 1234.5678 0.000012 5.0'],
+  ['printf-int-o-b-c-U', 'printf "%o|%b|%c|%U" 8 5 65 65'],
+  ['printf-string-list', 'printf "%s" (list "a" "b")'],
 ];
 
 /** Go (`.Values.x`) to Handlebars (`Values.x`); everything else is written the same in both. */
@@ -125,6 +148,25 @@ floats: [1.0, 0.5, 1e21, 1.5e-7, 100]
 lookalikes: ["on", "off", "yes", "no", "y", "n", "true", "~", "null", "0755", "1e3", "12:30", "2024-01-01", ".5", "-", "0x1F", "+1"]
 yamlText: "b: 1\\na: [x, on, 0755]"
 jsonText: '{"b": 1, "a": [1.5, "x"]}'
+torture:
+  trailingSpace: "x "
+  leadingNewline: "\\nx"
+  indentedBlock: "  a\\nb\\n"
+  crlf: "a\\r\\nb"
+  longWord: "${'w'.repeat(100)}"
+  longWithColon: "key: value, then a tail long enough to pass eighty columns so that the printer must fold it"
+  longMultiline: "first line\\na second line that is long enough to pass eighty columns in any YAML printer\\n"
+  emoji: "🚀 launch"
+  control: "bell\\u0007"
+  nbsp: "a\\u00a0b"
+  onlySpaces: "   "
+  hashStart: "#comment"
+  indicators: ["&anchor", "*alias", "!tag", "%x", "@x", "\`x", "[x]", "{x}", "a, b", "? x", "- x", "|x", ">x", "x:", "a:b"]
+  quotes: ["\\"", "'", "it's \\"both\\""]
+  tabs: "a\\tb\\n\\tc\\n"
+  smallFloat: 0.000001
+  largeFloat: 12345678.5
+  keys: {"a: b": 1, "- x": 2, "": 3, "?": 4, "on": 5, "1.5": 6}
 yaml11:
   flag: on
   letter: y
