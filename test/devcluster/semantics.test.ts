@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
-import { api, openWatch, outgrowWatchHistory, watchExpired } from '../support/http.js';
+import { api, openWatch, watchExpired } from '../support/http.js';
 
-const getCluster = useDevcluster({ rolloutDelayMs: 50 });
+// Persistent, so a restart keeps the objects and only loses the watch history.
+const getCluster = useDevcluster({ rolloutDelayMs: 50 }, { persistent: true });
 
 const cmPath = (ns: string) => `/api/v1/namespaces/${ns}/configmaps`;
 const deployPath = (ns: string) => `/apis/apps/v1/namespaces/${ns}/deployments`;
@@ -187,23 +188,25 @@ describe('devcluster API semantics', () => {
     expect((await api(cluster.url, 'GET', `${cmPath('default')}/occ`)).json.data).toEqual({ v: '2' });
   });
 
-  it('answers 410 Expired to a watch from a resourceVersion older than the kept history', async () => {
-    const { cluster } = getCluster();
-    await createNamespace(cluster.url, 'history');
-    const start = (await api(cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
-    expect(await watchExpired(cluster.url, cmPath('history'), start)).toBe(false);
-    await outgrowWatchHistory(cluster.url, 'history', start);
+  it('answers 410 Expired to a watch from before a restart, whose history is gone', async () => {
+    const c = getCluster();
+    await createNamespace(c.cluster.url, 'history');
+    const before = (await api(c.cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
+    await api(c.cluster.url, 'POST', cmPath('history'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'survivor' } });
+    expect(await watchExpired(c.cluster.url, cmPath('history'), before)).toBe(false);
 
-    const watch = await openWatch(cluster.url, cmPath('history'), { resourceVersion: start });
+    await c.restart();
+    expect((await api(c.cluster.url, 'GET', `${cmPath('history')}/survivor`)).status).toBe(200);
+    const watch = await openWatch(c.cluster.url, cmPath('history'), { resourceVersion: before });
     try {
       const status = watch.status === 410 ? (await watch.ended, JSON.parse(watch.errorBody)) : (await watch.waitFor(() => true)).object;
       expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
     } finally {
       watch.close();
     }
-    // A current resourceVersion still watches fine.
-    const now = (await api(cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
-    expect(await watchExpired(cluster.url, cmPath('history'), now)).toBe(false);
+    // A resourceVersion from after the restart still watches fine.
+    const now = (await api(c.cluster.url, 'GET', cmPath('history'))).json.metadata.resourceVersion as string;
+    expect(await watchExpired(c.cluster.url, cmPath('history'), now)).toBe(false);
   });
 
   it('injects errors, throttling, drops and watch cuts set through setConfig, and recovers when cleared', async () => {

@@ -10,8 +10,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { startDevcluster, type Devcluster, type DevclusterConfig } from '../../src/devcluster/index.js';
 import { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
+export interface TestClusterOptions {
+  /** Keep state in a file in the temp dir, so `restart()` comes back with the same objects. */
+  persistent?: boolean;
+}
+
 export interface TestCluster {
-  cluster: Devcluster;
+  /** The running devcluster; a new instance after `restart()`. */
+  readonly cluster: Devcluster;
   /** Temp dir owned by this cluster; removed on stop. */
   dir: string;
   kubeconfigPath: string;
@@ -23,23 +29,38 @@ export interface TestCluster {
   writeFile(name: string, content: string): string;
   /** A fresh kubectl discovery cache, for when a test changes discovery (new CRDs). */
   freshCacheDir(): string;
+  /**
+   * Stops the server and starts it again on the same port (kubeconfigs stay valid), like an API server
+   * restart: open connections are cut, and with `persistent` the objects survive but the watch history does not.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(config?: DevclusterConfig): Promise<TestCluster> {
+export async function startTestCluster(config?: DevclusterConfig, options: TestClusterOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'kasane-devcluster-'));
-  const cluster = await startDevcluster({ host: '127.0.0.1', port: 0, ...(config === undefined ? {} : { config }) });
+  const stateFile = options.persistent === true ? join(dir, 'state.json') : undefined;
+  const start = (port: number): Promise<Devcluster> =>
+    startDevcluster({
+      host: '127.0.0.1',
+      port,
+      ...(config === undefined ? {} : { config }),
+      ...(stateFile === undefined ? {} : { stateFile }),
+    });
+  let cluster = await start(0);
   const kubeconfigPath = join(dir, 'kubeconfig');
   cluster.writeKubeconfig(kubeconfigPath);
   let caches = 0;
   const freshCacheDir = (): string => join(dir, `kube-cache-${caches++}`);
   const defaultCache = freshCacheDir();
   return {
-    cluster,
+    get cluster() {
+      return cluster;
+    },
     dir,
     kubeconfigPath,
-    kubectl: (args, options = {}) =>
-      runKubectl(args, { home: dir, ...options, kubeconfig: kubeconfigPath, cacheDir: options.cacheDir ?? defaultCache }),
+    kubectl: (args, opts = {}) =>
+      runKubectl(args, { home: dir, ...opts, kubeconfig: kubeconfigPath, cacheDir: opts.cacheDir ?? defaultCache }),
     kubeConfig: () => {
       const kc = new KubeConfig();
       kc.loadFromString(cluster.kubeconfig());
@@ -51,6 +72,11 @@ export async function startTestCluster(config?: DevclusterConfig): Promise<TestC
       return path;
     },
     freshCacheDir,
+    restart: async () => {
+      const { port } = cluster;
+      await cluster.stop();
+      cluster = await start(port);
+    },
     stop: async () => {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -59,10 +85,10 @@ export async function startTestCluster(config?: DevclusterConfig): Promise<TestC
 }
 
 /** Starts a devcluster before the file's tests and stops it after; call the returned getter inside tests. */
-export function useDevcluster(config?: DevclusterConfig): () => TestCluster {
+export function useDevcluster(config?: DevclusterConfig, options: TestClusterOptions = {}): () => TestCluster {
   let current: TestCluster | undefined;
   beforeAll(async () => {
-    current = await startTestCluster(config);
+    current = await startTestCluster(config, options);
   });
   afterAll(async () => {
     await current?.stop();

@@ -13,27 +13,41 @@ export interface ApiResponse {
   json: any;
 }
 
-export async function api(
+/**
+ * One request on a fresh connection (no keep-alive pool), so a restarted server or a dropped
+ * connection affects exactly the request it hit.
+ */
+export function api(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
   contentType = 'application/json',
 ): Promise<ApiResponse> {
-  const init: RequestInit = { method, headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers = { Accept: 'application/json', 'Content-Type': contentType };
-  }
-  const res = await fetch(new URL(path, baseUrl), init);
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (payload !== undefined) headers['Content-Type'] = contentType;
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        const responseHeaders = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 export interface WatchEvent {
@@ -61,7 +75,7 @@ export function openWatch(baseUrl: string, path: string, query: Record<string, s
   url.searchParams.set('watch', 'true');
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { Accept: 'application/json' } }, (res) => {
+    const req = request(url, { headers: { Accept: 'application/json' }, agent: false }, (res) => {
       const events: WatchEvent[] = [];
       const waiters = new Set<() => void>();
       let buffer = '';
@@ -130,20 +144,4 @@ export async function watchExpired(baseUrl: string, path: string, resourceVersio
   } finally {
     watch.close();
   }
-}
-
-/**
- * Writes to a scratch ConfigMap until a watch from `resourceVersion` expires, i.e. until the server's
- * watch history no longer reaches back that far. Fails after `maxWrites`.
- */
-export async function outgrowWatchHistory(baseUrl: string, namespace: string, resourceVersion: string, maxWrites = 5_000): Promise<number> {
-  const path = `/api/v1/namespaces/${namespace}/configmaps`;
-  const created = await api(baseUrl, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'history-filler' }, data: { n: '0' } });
-  if (created.status !== 201) throw new Error(`creating history-filler: ${created.status} ${created.text}`);
-  for (let n = 1; n <= maxWrites; n++) {
-    const res = await api(baseUrl, 'PATCH', `${path}/history-filler`, { data: { n: String(n) } }, 'application/merge-patch+json');
-    if (res.status !== 200) throw new Error(`patching history-filler: ${res.status} ${res.text}`);
-    if (n % 10 === 0 && (await watchExpired(baseUrl, path, resourceVersion))) return n;
-  }
-  throw new Error(`a watch from resourceVersion ${resourceVersion} still replays after ${maxWrites} writes: the server keeps unbounded watch history`);
 }
