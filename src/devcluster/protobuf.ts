@@ -1,7 +1,7 @@
 /**
- * Just enough of the Kubernetes protobuf encoding to read what `kubectl create namespace|configmap|
- * secret|serviceaccount` sends (its typed client always writes protobuf). The field numbers are
- * those of the published API; the table covers only these kinds, others are refused with 415.
+ * Just enough of the Kubernetes protobuf encoding to read what typed clients, which always write
+ * protobuf, send: `kubectl create namespace|configmap|secret|serviceaccount` and Helm's release
+ * Secrets and deletes. Field numbers are those of the published API; other kinds get 415.
  */
 import { ApiError } from './status.js';
 
@@ -28,7 +28,17 @@ const OBJECT_META: Schema = {
 
 const LOCAL_OBJECT_REFERENCE: Schema = { 1: f('name', 'string') };
 
+const DELETE_OPTIONS: Schema = {
+  1: f('gracePeriodSeconds', 'int'),
+  2: f('preconditions', { message: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') } }),
+  3: f('orphanDependents', 'bool'),
+  4: f('propagationPolicy', 'string'),
+  5: f('dryRun', 'string', true),
+};
+
 const KINDS: Record<string, Schema> = {
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': {
     1: f('metadata', { message: OBJECT_META }),
     2: f('spec', { message: { 1: f('finalizers', 'string', true) } }),
@@ -162,7 +172,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
 /** Decodes a `k8s\0`-enveloped protobuf object into its JSON form, or refuses it with 415. */
 export function decodeProtobuf(body: Buffer): unknown {
   const unsupported = (what: string): ApiError =>
-    new ApiError(415, 'UnsupportedMediaType', `the devcluster reads protobuf only for Namespace, ConfigMap, Secret and ServiceAccount (got ${what}); send application/json or YAML`);
+    new ApiError(415, 'UnsupportedMediaType', `the devcluster reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount and DeleteOptions (got ${what}); send application/json or YAML`);
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw unsupported('no k8s envelope');
   let apiVersion = '';
   let kind = '';
