@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { readChartFile } from '../chart/files.js';
+import { ChartFileError, readChartFile } from '../chart/files.js';
 import type { Chart, ChartSource } from '../chart/chart.js';
 import { KasaneError } from '../errors.js';
 import { TemplateError } from './errors.js';
@@ -157,12 +157,38 @@ export class ChartRenderer {
       const at = { file: source.file, ...(err.line === undefined ? {} : { line: err.line }) };
       return new TemplateError(at, err.detail, err.line === undefined ? undefined : lineOf(source.text, err.line), { cause: err });
     }
+    if (err instanceof ChartFileError) {
+      const line = this.lineOfFileCall(source, err.requested);
+      const at = { file: source.file, ...(line === undefined ? {} : { line }) };
+      return new TemplateError(at, err.message, line === undefined ? undefined : lineOf(source.text, line), {
+        ...(err.hint === undefined ? {} : { hint: err.hint }),
+        cause: err,
+      });
+    }
     const message = err instanceof Error ? err.message : String(err);
     const missing = /^Missing helper: "(.*)"$/.exec(message);
     const detail = missing ? `unknown helper "${missing[1]}"` : message;
     const line = (err as { lineNumber?: number } | null)?.lineNumber;
     const at = { file: source.file, ...(typeof line === 'number' ? { line } : {}) };
     return new TemplateError(at, detail, typeof line === 'number' ? lineOf(source.text, line) : undefined, { cause: err });
+  }
+
+  /** The line of a `file "<path>"` call, so a refused path points at its call (the host does not know the line). */
+  private lineOfFileCall(source: ChartSource, requested: string): number | undefined {
+    let line: number | undefined;
+    try {
+      walk(this.hb.parse(source.text), (node) => {
+        if (line !== undefined || (node.type !== 'SubExpression' && node.type !== 'MustacheStatement')) return;
+        const call = node as hbs.AST.SubExpression;
+        const first = call.params[0];
+        if ((call.path as hbs.AST.PathExpression).original === 'file' && first?.type === 'StringLiteral' && (first as hbs.AST.StringLiteral).value === requested) {
+          line = node.loc?.start.line;
+        }
+      });
+    } catch {
+      return undefined;
+    }
+    return line;
   }
 
   private syntaxError(source: ChartSource, err: unknown): TemplateError {

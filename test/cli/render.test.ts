@@ -7,7 +7,8 @@ import { projectRoot, runCli } from '../support/cli.js';
 import { chartYaml, oneRelease, writeRepo } from '../render/repo.js';
 import { kasane } from './in-process.js';
 
-const documents = (text: string) => parseYamlStream(text, 'stdout').map((d) => d.value as { kind: string; metadata: { name: string } });
+const documents = (text: string) =>
+  parseYamlStream(text, 'stdout').map((d) => d.value as { kind: string; metadata: { name: string; labels: Record<string, string> } });
 
 describe('kasane render (the built binary)', () => {
   it('renders the demo environment as a YAML stream with # Source lines', async () => {
@@ -60,7 +61,7 @@ describe('kasane render', () => {
 
   it('--release limits the output; an unknown release names the ones that exist', async () => {
     const admin = await kasane(['render', '--env', 'staging', '--release', 'admin'], projectRoot);
-    const labels = documents(admin.stdout).map((d) => (d.metadata as { labels: Record<string, string> }).labels['kasane.io/release']);
+    const labels = documents(admin.stdout).map((d) => d.metadata.labels['kasane.io/release']);
     expect(new Set(labels)).toEqual(new Set(['admin']));
     const unknown = await kasane(['render', '--env', 'staging', '--release', 'api'], projectRoot);
     expect(unknown.code).toBe(1);

@@ -24,6 +24,11 @@ describe('render errors name the template file and the line in the template', ()
     expect(problem).toMatch(/^charts\/app\/templates\/deployment\.yaml:6: .*image\.tag is required/);
   });
 
+  it('a helper given the wrong arguments: the line of the call', () => {
+    const root = repoWith({ 'a.yaml': `${configMap('a')}data:\n  x: |{{ nindent "four" Values.x }}\n` });
+    expect(problemsOf(root)).toEqual([expect.stringMatching(/^charts\/app\/templates\/a\.yaml:6: nindent: .*integer/)]);
+  });
+
   it('Handlebars syntax errors, with the line', () => {
     const root = repoWith({ 'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Values.x }\n' });
     expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/broken\.yaml:4: template syntax error/);
