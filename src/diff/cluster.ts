@@ -33,14 +33,16 @@ export interface ClusterDiffOptions extends CompareOptions {
   readonly prune?: readonly { readonly ref: ObjectRef; readonly release?: string }[];
 }
 
-/** An object kasane would apply in a namespace that neither exists nor is created by the environment. */
+/** Objects kasane would apply in a namespace that neither exists nor is created by the environment. */
 export class MissingNamespaceError extends KasaneError {
   override readonly name: string = 'MissingNamespaceError';
   constructor(
-    readonly ref: ObjectRef,
     readonly namespace: string,
+    readonly refs: readonly ObjectRef[],
   ) {
-    super(`${formatRef(ref)}: namespace ${namespace} does not exist and no release of the environment creates it`, {
+    const first = refs[0];
+    const which = refs.length === 1 && first ? formatRef(first) : `${refs.length} objects (${refs.slice(0, 3).map(formatRef).join(', ')}${refs.length > 3 ? ', …' : ''})`;
+    super(`namespace ${namespace} does not exist and no release of the environment creates it; ${which} would go there`, {
       hint: `set createNamespace: true on the release, render a Namespace ${namespace}, or create it first`,
     });
   }
@@ -77,14 +79,27 @@ class LiveReader {
   }
 }
 
-function fail(errors: readonly unknown[]): never {
+function fail(all: readonly unknown[]): never {
   // One unreachable server makes every object fail the same way: say it once.
-  const unreachable = errors.find((e) => e instanceof UnreachableError);
+  const unreachable = all.find((e) => e instanceof UnreachableError);
   if (unreachable) throw unreachable;
+  // Likewise a missing namespace: one error naming the objects that would go there.
+  const missing = new Map<string, ObjectRef[]>();
+  for (const e of all) {
+    if (e instanceof MissingNamespaceError) missing.set(e.namespace, [...(missing.get(e.namespace) ?? []), ...e.refs]);
+  }
+  const errors: unknown[] = [];
+  for (const e of all) {
+    if (!(e instanceof MissingNamespaceError)) errors.push(e);
+    else if (missing.has(e.namespace)) {
+      errors.push(new MissingNamespaceError(e.namespace, missing.get(e.namespace) ?? []));
+      missing.delete(e.namespace);
+    }
+  }
   if (errors.length === 1) throw errors[0];
   const kasaneErrors = errors.filter((e): e is KasaneError => e instanceof KasaneError);
   if (kasaneErrors.length < errors.length) throw errors.find((e) => !(e instanceof KasaneError));
-  throw new AggregateKasaneError(`${errors.length} objects could not be compared with the cluster:`, kasaneErrors);
+  throw new AggregateKasaneError(`${errors.length} problems comparing with the cluster:`, kasaneErrors);
 }
 
 export async function diffAgainstCluster(
@@ -135,7 +150,7 @@ export async function diffAgainstCluster(
         if (namespace !== undefined && created.has(namespace)) {
           return compareObject(ref, undefined, d.object, { ...compare, release: d.release });
         }
-        throw new MissingNamespaceError(ref, namespace ?? err.missingName ?? '');
+        throw new MissingNamespaceError(namespace ?? err.missingName ?? '', [ref]);
       }
       throw err;
     }

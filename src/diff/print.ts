@@ -106,6 +106,7 @@ export function printMarkdown(report: DiffReport, opts: { limit?: number; comman
       '',
       '</details>',
       '',
+      '',
     ].join('\n');
   });
 
@@ -117,7 +118,7 @@ export function printMarkdown(report: DiffReport, opts: { limit?: number; comman
   };
   const reserve = cutNote(0, 'diffs').length + 20;
 
-  let out = `${head.join('\n')}| Action | Object | Release |\n|---|---|---|\n`;
+  let out = `${head.join('\n')}\n| Action | Object | Release |\n|---|---|---|\n`;
   let tableRows = 0;
   for (const row of rows) {
     if (out.length + row.length + 1 + reserve > limit) break;
