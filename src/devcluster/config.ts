@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KasaneError } from '../errors.js';
-import type { FaultConfig } from './faults.js';
+import { FaultInjector, type FaultConfig } from './faults.js';
 
 export interface JobRule {
   namespace?: string;
@@ -79,7 +79,14 @@ export function validateConfig(raw: unknown, file: string): DevclusterConfig {
       });
     }
   }
-  if (config['faults'] !== undefined) check(file, typeof config['faults'] === 'object' && config['faults'] !== null, 'faults must be a mapping');
+  if (config['faults'] !== undefined) {
+    check(file, typeof config['faults'] === 'object' && config['faults'] !== null, 'faults must be a mapping');
+    try {
+      new FaultInjector(config['faults'] as FaultConfig);
+    } catch (err) {
+      throw new DevclusterConfigError(file, err instanceof Error ? err.message : String(err));
+    }
+  }
   return config as DevclusterConfig;
 }
 

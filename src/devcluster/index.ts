@@ -101,7 +101,7 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
   let address = '';
   const api = new ApiServer(
     cluster,
-    { podLogs: (pod) => controllers.podLogs(pod), faults: () => faults, changed: () => undefined },
+    { podLogs: (pod) => controllers.podLogs(pod), faults: () => faults },
     () => address,
   );
   const server: Server = createServer((req, res) => {

@@ -35,8 +35,6 @@ export interface ServerHooks {
   /** The simulated log text of a pod. */
   podLogs(pod: KubeObject): string;
   faults(): FaultInjector | undefined;
-  /** Called after every request that may have changed state (for --state persistence). */
-  changed(): void;
 }
 
 const NOT_FOUND_PAGE = new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -111,7 +109,6 @@ export class ApiServer {
       const url = new URL(req.url ?? '/', 'http://devcluster');
       const answer = await this.route(req, res, url);
       if (answer !== undefined) sendJson(res, answer.code, answer.body);
-      if (req.method !== 'GET') this.hooks.changed();
     } catch (err) {
       const apiError = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) sendJson(res, apiError.code, apiError.toStatus());
