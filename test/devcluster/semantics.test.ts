@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
-import { api, openWatch, watchExpired } from '../support/http.js';
+import { api, openWatch, outgrowWatchHistory, watchExpired } from '../support/http.js';
 
 // Persistent, so a restart keeps the objects and only loses the watch history.
 const getCluster = useDevcluster({ rolloutDelayMs: 50 }, { persistent: true });
@@ -186,6 +186,27 @@ describe('devcluster API semantics', () => {
       details: { name: 'occ', kind: 'configmaps' },
     });
     expect((await api(cluster.url, 'GET', `${cmPath('default')}/occ`)).json.data).toEqual({ v: '2' });
+  });
+
+  it('answers 410 Expired to a watch from a resourceVersion older than the kept history', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'compacted');
+    const start = (await api(cluster.url, 'GET', cmPath('compacted'))).json.metadata.resourceVersion as string;
+    await api(cluster.url, 'POST', cmPath('compacted'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' } });
+    const replay = await openWatch(cluster.url, cmPath('compacted'), { resourceVersion: start });
+    expect((await replay.waitFor(() => true)).type).toBe('ADDED');
+    replay.close();
+
+    const writes = await outgrowWatchHistory(cluster.url, 'compacted', start);
+    expect(writes).toBeLessThan(1_000);
+    const watch = await openWatch(cluster.url, cmPath('compacted'), { resourceVersion: start });
+    try {
+      const status = watch.status === 410 ? (await watch.ended, JSON.parse(watch.errorBody)) : (await watch.waitFor(() => true)).object;
+      expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+      expect(status.message).toMatch(/too old resource version/);
+    } finally {
+      watch.close();
+    }
   });
 
   it('answers 410 Expired to a watch from before a restart, whose history is gone', async () => {

@@ -145,3 +145,19 @@ export async function watchExpired(baseUrl: string, path: string, resourceVersio
     watch.close();
   }
 }
+
+/**
+ * Writes to a scratch ConfigMap in `namespace` until a ConfigMap watch from `resourceVersion` expires, i.e.
+ * until the server's watch history no longer reaches back that far. Returns the number of writes it took.
+ */
+export async function outgrowWatchHistory(baseUrl: string, namespace: string, resourceVersion: string, maxWrites = 1_000): Promise<number> {
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  const created = await api(baseUrl, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'history-filler' }, data: { n: '0' } });
+  if (created.status !== 201) throw new Error(`creating history-filler: ${created.status} ${created.text}`);
+  for (let n = 1; n <= maxWrites; n++) {
+    const res = await api(baseUrl, 'PATCH', `${path}/history-filler`, { data: { n: String(n) } }, 'application/merge-patch+json');
+    if (res.status !== 200) throw new Error(`patching history-filler: ${res.status} ${res.text}`);
+    if (n % 10 === 0 && (await watchExpired(baseUrl, path, resourceVersion))) return n;
+  }
+  throw new Error(`a watch from resourceVersion ${resourceVersion} still replays after ${maxWrites} writes`);
+}
