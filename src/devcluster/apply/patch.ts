@@ -93,21 +93,22 @@ function listStrategy(s: SchemaNode | undefined): ListStrategy {
 
 /** Returns undefined when the patch deletes the map. */
 function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined, where: string): Obj | undefined {
+  // Upstream quirks kept on purpose: a deleted map is left empty, and a directive on a map the
+  // original does not have adds nothing.
   const directive = patch['$patch'];
-  if (directive === 'delete') return undefined;
-  if (directive === 'replace') return clean(patch, s, where) as Obj;
+  if (directive === 'delete') return original ? {} : undefined;
+  if (directive === 'replace') return original ? (clean(patch, s, where) as Obj) : undefined;
   if (directive !== undefined && directive !== 'merge') {
     throw new PatchError(`unknown patch type: ${String(directive)} in map: ${where}`);
   }
   const out: Obj = { ...(original ?? {}) };
   const orders = new Map<string, unknown[]>();
+  for (const [key, value] of Object.entries(patch)) {
+    if (key.startsWith(SET_ORDER) && Array.isArray(value)) orders.set(key.slice(SET_ORDER.length), value);
+  }
   const deletions = new Map<string, unknown[]>();
   for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys') continue;
-    if (key.startsWith(SET_ORDER)) {
-      if (Array.isArray(value)) orders.set(key.slice(SET_ORDER.length), value);
-      continue;
-    }
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER)) continue;
     if (key.startsWith(DELETE_FROM)) {
       if (Array.isArray(value)) deletions.set(key.slice(DELETE_FROM.length), value);
       continue;
@@ -119,16 +120,17 @@ function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined
       const merged = smpMap(isObj(out[key]) ? (out[key] as Obj) : undefined, value, cs, at);
       if (merged === undefined) delete out[key];
       else out[key] = merged;
-    } else if (Array.isArray(value)) out[key] = smpList(out[key], value, cs, at);
+    } else if (Array.isArray(value)) out[key] = smpList(out[key], value, cs, at, orders.get(key));
     else out[key] = value;
   }
   for (const [key, gone] of deletions) {
     const list = out[key];
     if (Array.isArray(list)) out[key] = list.filter((v) => !gone.some((g) => g === v));
   }
+  // An order for a list the patch leaves alone still reorders it.
   for (const [key, order] of orders) {
     const list = out[key];
-    if (Array.isArray(list)) out[key] = applyOrder(list, order, listStrategy(childSchema(s, key)).key);
+    if (Array.isArray(list) && !Array.isArray(patch[key])) out[key] = smpList(list, [], childSchema(s, key), `${where}.${key}`, order);
   }
   const retain = patch['$retainKeys'];
   if (Array.isArray(retain)) {
@@ -137,45 +139,77 @@ function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined
   return out;
 }
 
-function smpList(original: unknown, patch: unknown[], s: SchemaNode | undefined, where: string): unknown[] {
+function smpList(original: unknown, patch: unknown[], s: SchemaNode | undefined, where: string, order?: unknown[]): unknown[] {
   const { merge, key } = listStrategy(s);
   const items = s?.list?.items;
-  const replaceAll = patch.some((p) => isObj(p) && p['$patch'] === 'replace' && Object.keys(p).length === 1);
-  if (!merge || !Array.isArray(original) || replaceAll) {
-    return patch.filter((p) => !(isObj(p) && p['$patch'] !== undefined && Object.keys(p).length === 1)).map((p) => clean(p, items, where));
+  const isDirective = (p: unknown): boolean => isObj(p) && p['$patch'] !== undefined && Object.keys(p).length === 1;
+  // A list the original lacks is taken from the patch without nulls or deletions.
+  if (!Array.isArray(original)) {
+    return patch.filter((p) => !isDirective(p) && !(isObj(p) && p['$patch'] === 'delete')).map((p) => clean(p, items, where));
   }
+  // A replaced list is taken exactly as the patch has it.
+  if (!merge) return structuredClone(patch);
+  if (patch.some((p) => isObj(p) && p['$patch'] === 'replace' && Object.keys(p).length === 1)) {
+    return structuredClone(patch.filter((p) => !isDirective(p)));
+  }
+  const idOf = (v: unknown): string => JSON.stringify(key !== undefined && isObj(v) ? v[key] : v);
+  let merged: unknown[];
+  let patchIds: string[];
   if (!key) {
-    const out = [...original];
-    for (const v of patch) if (!out.some((o) => JSON.stringify(o) === JSON.stringify(v))) out.push(v);
-    return out;
-  }
-  const out = [...original];
-  for (const item of patch) {
-    if (!isObj(item)) throw new PatchError(`${where}: list items must be maps with the merge key "${key}", got ${describe(item)}`);
-    const id = item[key];
-    if (id === undefined) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
-    const at = out.findIndex((o) => isObj(o) && o[key] === id);
-    if (item['$patch'] === 'delete') {
-      if (at >= 0) out.splice(at, 1);
-      continue;
+    merged = [...original];
+    for (const v of patch) if (!merged.some((o) => idOf(o) === idOf(v))) merged.push(v);
+    patchIds = patch.map(idOf);
+  } else {
+    merged = [...original];
+    patchIds = [];
+    for (const item of patch) {
+      if (!isObj(item)) throw new PatchError(`${where}: list items must be maps with the merge key "${key}", got ${describe(item)}`);
+      const id = item[key];
+      if (id === undefined) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
+      const at = merged.findIndex((o) => idOf(o) === idOf(item));
+      if (item['$patch'] === 'delete') {
+        if (at >= 0) merged.splice(at, 1);
+        continue;
+      }
+      patchIds.push(idOf(item));
+      // A new item goes in as the patch has it, nulls and all.
+      if (at < 0) {
+        merged.push(structuredClone(item));
+        continue;
+      }
+      const m = smpMap(merged[at] as Obj, item, items, `${where}[${key}=${JSON.stringify(id)}]`);
+      if (m === undefined) merged.splice(at, 1);
+      else merged[at] = m;
     }
-    const merged = smpMap(at >= 0 ? (out[at] as Obj) : undefined, item, items, `${where}[${key}=${JSON.stringify(id)}]`);
-    if (at >= 0) {
-      if (merged === undefined) out.splice(at, 1);
-      else out[at] = merged;
-    } else if (merged !== undefined) out.push(merged);
   }
-  return out;
+  const wanted = order ? order.map(idOf) : patchIds;
+  return normalizeOrder(merged, wanted, original.map(idOf), idOf);
 }
 
-/** Reorders the items `order` names among the slots they occupy; other items stay where they are. */
-function applyOrder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
-  const idOf = (v: unknown): string => JSON.stringify(key !== undefined && isObj(v) ? v[key] : v);
-  const rank = new Map(order.map((o, i) => [idOf(o), i]));
-  const slots = list.map((v, i) => [i, rank.get(idOf(v))] as const).filter(([, r]) => r !== undefined);
-  const sorted = slots.map(([i]) => list[i]).sort((a, b) => rank.get(idOf(a))! - rank.get(idOf(b))!);
-  const out = [...list];
-  slots.forEach(([i], n) => (out[i] = sorted[n]));
+/**
+ * The order a strategic merge gives a list: the items the patch names (or `$setElementOrder`
+ * lists) in that order, interleaved with the items only the server has, which keep their
+ * original order and go first wherever the original order puts them first.
+ */
+function normalizeOrder(merged: unknown[], wanted: string[], serverOrder: string[], idOf: (v: unknown) => string): unknown[] {
+  const rank = (v: unknown): number => {
+    const i = wanted.indexOf(idOf(v));
+    return i < 0 ? wanted.length : i;
+  };
+  const named = merged.filter((v) => wanted.includes(idOf(v))).sort((a, b) => rank(a) - rank(b));
+  const serverOnly = merged.filter((v) => !wanted.includes(idOf(v)));
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < named.length) {
+    if (j >= named.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(named[j++]);
+    else {
+      const si = serverOrder.indexOf(idOf(serverOnly[i]));
+      const ni = serverOrder.indexOf(idOf(named[j]));
+      out.push(si >= 0 && ni >= 0 && si < ni ? serverOnly[i++] : named[j++]);
+    }
+  }
   return out;
 }
 
