@@ -107,6 +107,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
       (j) => (j.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True'),
     );
     expect(job.status?.succeeded).toBe(1);
+    expect(job.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
     expect(job.status?.completionTime).toBeInstanceOf(Date);
     await batch.deleteNamespacedJob({ name: 'once', namespace: 'typed', propagationPolicy: 'Background' });
     await apps.deleteNamespacedDeployment({ name: 'web', namespace: 'typed' });

@@ -12,6 +12,7 @@ const getCluster = useDevcluster({
     rules: [
       { namespace: 'shop', name: 'migrate-fail*', result: 'fail', durationMs: 150, logs: 'error: relation "orders" does not exist\n' },
       { namespace: 'shop', name: 'migrate', result: 'complete', logs: 'applied 3 migrations\n' },
+      { namespace: 'shop', name: 'slow-*', result: 'complete', durationMs: 30_000 },
     ],
   },
 });
@@ -281,6 +282,35 @@ spec:
     expect(deploy.status).toMatchObject({ observedGeneration: deploy.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
   });
 
+  it('rollout status succeeds for StatefulSets and DaemonSets too', async () => {
+    const c = getCluster();
+    const podTemplate = `
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers: [{name: x, image: "x:1"}]`;
+    expectOk(
+      await applyYaml(c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 2${podTemplate}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:${podTemplate}
+`),
+    );
+    const sts = expectOk(await c.kubectl(['rollout', 'status', 'statefulset/db', '-n', 'shop', '--timeout=20s']));
+    expect(sts.stdout).toMatch(/partitioned roll out complete|rolling update complete/);
+    const ds = expectOk(await c.kubectl(['rollout', 'status', 'daemonset/agent', '-n', 'shop', '--timeout=20s']));
+    expect(ds.stdout).toContain('daemon set "agent" successfully rolled out');
+  });
+
   it('waits for a Job to complete, shows its logs, and reports a configured failure', async () => {
     const c = getCluster();
     const done = expectOk(await c.kubectl(['wait', '--for=condition=complete', 'job/migrate', '-n', 'shop', '--timeout=20s']));
@@ -308,6 +338,24 @@ spec:
     expect(never.code).toBe(1);
     expect(never.stderr).toContain('timed out waiting for the condition on jobs/migrate-fail-1');
     expect(expectOk(await c.kubectl(['logs', 'job/migrate-fail-1', '-n', 'shop'])).stdout).toBe('error: relation "orders" does not exist\n');
+
+    // A Job that outlives its activeDeadlineSeconds fails with DeadlineExceeded.
+    expectOk(
+      await applyYaml(c, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: slow-report, namespace: shop}
+spec:
+  activeDeadlineSeconds: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: report, image: "busybox:1.36"}]
+`),
+    );
+    expectOk(await c.kubectl(['wait', '--for=condition=failed', 'job/slow-report', '-n', 'shop', '--timeout=20s']));
+    const slow = await getJson(c, ['job', 'slow-report', '-n', 'shop']);
+    expect(slow.status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' })]));
   });
 
   it('selects by labels and fields, and pages with --chunk-size', async () => {
