@@ -1,5 +1,4 @@
-import type { ClusterClient } from '../cluster/index.js';
-import { NotFoundError } from '../cluster/errors.js';
+import { NotFoundError, settleLimit, type ClusterClient } from '../cluster/index.js';
 import { KasaneError } from '../errors.js';
 import { refOf, type KubeObject, type ObjectRef } from '../model/object.js';
 import type { HookPhase, RenderedEnvironment, RenderedObject, RenderedRelease } from '../model/rendered.js';
@@ -7,7 +6,7 @@ import { releaseDigest } from '../inventory/digest.js';
 import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
-import { applyObject } from './apply.js';
+import { applyObject, type ApplyOutcome } from './apply.js';
 import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, UnknownReleaseError } from './errors.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook } from './hooks.js';
@@ -245,7 +244,9 @@ async function applyRelease(state: ReleaseState, source: RevisionSource): Promis
   run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
   if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) return state.result('unchanged');
 
-  if (prePlan.createNamespace) await applyOne(state, prePlan.createNamespace, { dryRun: false, missingNamespace: undefined });
+  if (prePlan.createNamespace) {
+    report(state, refOf(prePlan.createNamespace), await applyObject(client, prePlan.createNamespace, { dryRun: false }), false);
+  }
   const lock = await acquireLock(client, {
     namespace: release.namespace,
     environment: run.environment,
@@ -345,15 +346,9 @@ async function inDesiredState(state: ReleaseState, plan: SyncPlan, inventory: In
   const latest = inventory.records[0];
   if (plan.hooks.run || latest?.status !== 'deployed' || latest.digest !== plan.desiredDigest) return false;
   if (plan.createNamespace && (await client.get(refOf(plan.createNamespace))) === undefined) return false;
-  for (const step of plan.apply) {
-    for (const o of step.objects) {
-      try {
-        if ((await applyObject(client, o.object, { dryRun: true })).action !== 'unchanged') return false;
-      } catch {
-        return false;
-      }
-    }
-  }
+  const objects = plan.apply.flatMap((step) => step.objects);
+  const previews = await settleLimit(objects, OBJECT_CONCURRENCY, (o) => applyObject(client, o.object, { dryRun: true }));
+  if (previews.some((p) => !p.ok || p.value.action !== 'unchanged')) return false;
   if (plan.pruneEnabled) {
     for (const entry of plan.prune) {
       const live = await client.get(entry);
@@ -385,14 +380,19 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
   const { run, release } = state;
   for (const step of steps) {
     const errors: KasaneError[] = [];
-    for (const o of step.objects) {
-      try {
-        await applyOne(state, o.object, opts);
-      } catch (err) {
-        const error = asKasaneError(err);
-        errors.push(error);
-        state.emit({ type: 'object-failed', release: release.name, ref: refOf(o.object), error });
-      }
+    // Objects of one kind go out together; kinds follow each other in install order.
+    for (const group of byKind(step.objects)) {
+      const outcomes = await settleLimit(group, OBJECT_CONCURRENCY, (o) => applyOne(state, o.object, opts));
+      outcomes.forEach((outcome, i) => {
+        const ref = refOf(group[i]!.object);
+        if (outcome.ok) {
+          report(state, ref, outcome.value, opts.dryRun);
+        } else {
+          const error = asKasaneError(outcome.error);
+          errors.push(error);
+          state.emit({ type: 'object-failed', release: release.name, ref, error });
+        }
+      });
     }
     if (errors.length > 0) throw new ApplyFailedError(errors);
     if (opts.dryRun) continue;
@@ -411,32 +411,39 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
   }
 }
 
-async function applyOne(state: ReleaseState, object: KubeObject, opts: StepOptions): Promise<void> {
-  const release = state.release.name;
-  const ref = refOf(object);
-  if (opts.dryRun && opts.missingNamespace !== undefined && object.metadata.namespace === opts.missingNamespace) {
-    state.changes.push({ ref, action: 'created' });
-    state.emit({ type: 'object-applied', release, ref, action: 'created', dryRun: true, conflicts: [] });
-    return;
+/** API calls in flight at once while applying or checking one kind's objects. */
+const OBJECT_CONCURRENCY = 8;
+
+function byKind(objects: readonly RenderedObject[]): RenderedObject[][] {
+  const groups: RenderedObject[][] = [];
+  for (const o of objects) {
+    const last = groups[groups.length - 1];
+    if (last && last[0]?.object.kind === o.object.kind) last.push(o);
+    else groups.push([o]);
   }
-  let outcome;
+  return groups;
+}
+
+async function applyOne(state: ReleaseState, object: KubeObject, opts: StepOptions): Promise<Pick<ApplyOutcome, 'action' | 'conflicts'>> {
+  const created = { action: 'created', conflicts: [] } as const;
+  // Objects in a namespace or of a kind this sync would create cannot be dry-run on the server.
+  if (opts.dryRun && opts.missingNamespace !== undefined && object.metadata.namespace === opts.missingNamespace) return created;
   try {
-    outcome = await applyObject(state.run.client, object, { dryRun: opts.dryRun });
+    return await applyObject(state.run.client, object, { dryRun: opts.dryRun });
   } catch (err) {
-    // A dry run cannot create a custom resource whose CRD this sync would create first.
-    if (opts.dryRun && err instanceof NotFoundError && isPendingKind(state, object)) {
-      state.changes.push({ ref, action: 'created' });
-      state.emit({ type: 'object-applied', release, ref, action: 'created', dryRun: true, conflicts: [] });
-      return;
-    }
+    if (opts.dryRun && err instanceof NotFoundError && isPendingKind(state, object)) return created;
     throw err;
   }
+}
+
+function report(state: ReleaseState, ref: ObjectRef, outcome: Pick<ApplyOutcome, 'action' | 'conflicts'>, dryRun: boolean): void {
+  const release = state.release.name;
   if (outcome.action === 'unchanged') {
     state.emit({ type: 'object-unchanged', release, ref });
     return;
   }
   state.changes.push({ ref, action: outcome.action });
-  state.emit({ type: 'object-applied', release, ref, action: outcome.action, dryRun: opts.dryRun, conflicts: outcome.conflicts });
+  state.emit({ type: 'object-applied', release, ref, action: outcome.action, dryRun, conflicts: outcome.conflicts });
 }
 
 function isPendingKind(state: ReleaseState, object: KubeObject): boolean {

@@ -1,6 +1,6 @@
-import type { ClusterClient } from '../cluster/index.js';
+import { mapLimit, type ClusterClient } from '../cluster/index.js';
 import { health, type Health } from '../health/index.js';
-import { formatRef, refKey, type KubeObject, type ObjectRef } from '../model/object.js';
+import { refKey, type KubeObject, type ObjectRef } from '../model/object.js';
 
 export interface WaitOptions {
   readonly timeoutMs: number;
@@ -30,8 +30,10 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
   const done = new Map<string, KubeObject>();
 
   for (;;) {
-    for (const [key, ref] of [...pending]) {
-      const live = await client.get(ref);
+    const round = [...pending];
+    const lives = await mapLimit(round, 8, ([, ref]) => client.get(ref));
+    for (const [i, [key, ref]] of round.entries()) {
+      const live = lives[i];
       const h: Health = live === undefined ? { status: 'Progressing', message: 'not found' } : health(live);
       if (h.status === 'Healthy' && live !== undefined) {
         pending.delete(key);
@@ -54,10 +56,6 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
     await sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, maxDelay);
   }
-}
-
-export function describePending(pending: readonly { ref: ObjectRef; message: string }[]): string {
-  return pending.map((p) => `${formatRef(p.ref)}: ${p.message}`).join('; ');
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
