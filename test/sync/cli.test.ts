@@ -60,6 +60,11 @@ beforeAll(() => {
       '',
     ].join('\n'),
   );
+  // A Helm chart's hook, as ported: read as a post-sync hook.
+  write(
+    'charts/app/templates/done.yaml',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-done\n  annotations:\n    helm.sh/hook: post-install,post-upgrade\ndata:\n  mode: {{ Values.mode }}\n',
+  );
   write(
     'environments/dev.yaml',
     'releases:\n  - name: app\n    chart: app\n    namespace: shop\n    createNamespace: true\nsync:\n  prune: true\n  timeout: 20s\n',
@@ -90,6 +95,7 @@ describe('kasane sync, history, rollback', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('pre-sync hook batch/v1 Job shop/app-migrate succeeded');
     expect(first.stdout).toContain('created          v1 ConfigMap shop/app-settings');
+    expect(first.stdout).toContain('post-sync hook v1 ConfigMap shop/app-done succeeded');
     expect(first.stdout).toContain('release app: synced, revision 1');
     expect(await liveMode()).toBe('blue');
 
@@ -110,7 +116,7 @@ describe('kasane sync, history, rollback', () => {
     expect(history.code).toBe(0);
     const rows = history.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^REVISION\s+STATUS\s+TIME\s+GIT/);
-    expect(rows[1]).toMatch(new RegExp(`^2\\s+deployed\\s+\\S+\\s+${green.slice(0, 12)}\\s+1\\s+app-migrate:ok\\s+sync$`));
+    expect(rows[1]).toMatch(new RegExp(`^2\\s+deployed\\s+\\S+\\s+${green.slice(0, 12)}\\s+1\\s+app-migrate:ok,app-done:ok\\s+sync$`));
     expect(rows[2]).toMatch(/^1\s+superseded/);
 
     const back = await run('rollback', '--env', 'dev', '--release', 'app');

@@ -167,6 +167,27 @@ describe('runSync against the devcluster', () => {
     expect(inv.records[0]?.hooks[0]?.logs).toContain('migration 0042');
   });
 
+  it('a wave that fails runs the sync-fail hooks; hook-failed deletes a failed hook after its logs were taken', async () => {
+    const c = await client();
+    cluster().cluster.setConfig({
+      rolloutDelayMs: 100,
+      jobs: { defaultDurationMs: 150, rules: [{ name: 'report', result: 'fail', logs: 'could not reach the pager\n' }, { name: 'check', result: 'fail' }] },
+    });
+    const { release: r } = await sync(c, [
+      configMap('settings', { mode: 'blue' }),
+      job('check', { wave: 1 }),
+      configMap('after', { v: '1' }, { wave: 2 }),
+      job('report', { hook: { phases: ['sync-fail'], deletePolicies: ['hook-failed'] } }),
+    ]);
+    expect(r.status).toBe('failed');
+    expect(r.error?.message).toMatch(/batch\/v1 Job shop\/check failed/);
+    expect(await c.get(cmRef('settings'))).toBeDefined();
+    expect(await c.get(cmRef('after'))).toBeUndefined();
+    expect(r.hooks.map((h) => `${h.phase} ${h.ref.name} ${h.status}`)).toEqual(['sync-fail report Failed']);
+    expect(r.hooks[0]?.logs).toContain('could not reach the pager');
+    expect(await c.get(ref('batch/v1', 'Job', 'report'))).toBeUndefined();
+  });
+
   it('prune deletes what left the chart, keeps prune:false objects and never touches an unlabelled object of the same name', async () => {
     const c = await client();
     const kept = configMap('precious', { v: '1' }, { pruneDisabled: true });
