@@ -97,6 +97,20 @@ describe('kasane diff --from', () => {
     expect(r.stdout).toContain('```diff');
   });
 
+  it('an environment added since --from shows every object as create; one missing on both sides is an error', async () => {
+    execFileSync('cp', [join(deploy, 'environments', 'dev.yaml'), join(deploy, 'environments', 'fresh.yaml')]);
+    try {
+      const added = await kasane(['--repo-root', deploy, 'diff', '--env', 'fresh', '--from', 'HEAD', '-o', 'json']);
+      expect(added.stderr).toBe('');
+      expect(JSON.parse(added.stdout)).toMatchObject({ environment: 'fresh', summary: { create: 6, update: 0, prune: 0, unchanged: 0 } });
+    } finally {
+      rmSync(join(deploy, 'environments', 'fresh.yaml'));
+    }
+    const neither = await kasane(['--repo-root', deploy, 'diff', '--env', 'fresh', '--from', 'HEAD']);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('environment fresh exists neither at HEAD nor at the work tree');
+  });
+
   it('an unknown ref is an error naming it, with nothing on stdout', async () => {
     const r = await kasane(['--repo-root', deploy, 'diff', '--env', 'dev', '--from', 'no-such-branch']);
     expect(r.code).toBe(1);

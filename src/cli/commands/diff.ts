@@ -3,6 +3,7 @@ import { connect } from '../../cluster/index.js';
 import { diffAgainstCluster, diffRendered, hasChanges, printReport, pruneCandidates, type DiffReport, type OutputFormat } from '../../diff/index.js';
 import { KasaneError } from '../../errors.js';
 import { exportTree, type ExportedTree } from '../../git/index.js';
+import { EnvironmentNotFoundError } from '../../environment/load.js';
 import { renderEnvironment } from '../../render/render.js';
 import type { RenderedEnvironment } from '../../model/rendered.js';
 import type { CliContext } from '../context.js';
@@ -82,7 +83,13 @@ async function diffRevisions(
     // Every release is rendered on both sides: one named may exist on one side only.
     const before = renderAt(from.root, environment, fromRef);
     const after = renderAt(to?.root ?? repoRoot, environment, toRef ?? 'the work tree');
-    return diffRendered(before, after, {
+    // An environment added (or removed) between the two revisions: everything is created (or pruned).
+    if (!before && !after) {
+      throw new KasaneError(`environment ${environment} exists neither at ${fromRef} nor at ${toRef ?? 'the work tree'}`, {
+        hint: `check --env; the environment file is environments/${environment}.yaml`,
+      });
+    }
+    return diffRendered(before ?? absent(after), after ?? absent(before), {
       ...compare,
       fromLabel: `${fromRef} (${from.commit.slice(0, 12)})`,
       toLabel: to && toRef !== undefined ? `${toRef} (${to.commit.slice(0, 12)})` : 'work tree',
@@ -92,14 +99,22 @@ async function diffRevisions(
   }
 }
 
-function renderAt(root: string, environment: string, where: string): RenderedEnvironment {
+/** The rendering at one revision; undefined when the environment file does not exist there. */
+function renderAt(root: string, environment: string, where: string): RenderedEnvironment | undefined {
   try {
     return renderEnvironment({ repoRoot: root, environment });
   } catch (err) {
+    if (err instanceof EnvironmentNotFoundError) return undefined;
     if (!(err instanceof KasaneError)) throw err;
     throw new KasaneError(`environment ${environment} does not render at ${where}: ${err.message}`, {
       ...(err.hint === undefined ? {} : { hint: err.hint }),
       cause: err,
     });
   }
+}
+
+/** The other side's environment with no releases: what a revision without the environment file renders. */
+function absent(other: RenderedEnvironment | undefined): RenderedEnvironment {
+  if (!other) throw new Error('absent() needs the environment of the other revision');
+  return { ...other, releases: [] };
 }
