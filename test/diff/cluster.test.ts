@@ -215,6 +215,18 @@ describe('kasane diff against the cluster', () => {
     }
   });
 
+  it('gives the same report through a server that throttles, fails and drops connections', async () => {
+    const calm = changed(await diffWith({ replicas: 3, extra: true }));
+    cluster().cluster.setConfig({ faults: { seed: 11, throttleRate: 0.1, errorRate: 0.15, dropRate: 0.1, retryAfterSeconds: 0 } });
+    try {
+      const flaky = await connect({ kubeconfig: cluster().kubeconfigPath, env: {}, retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 50 } });
+      expect(changed(await diffAgainstCluster(flaky, repo.render()))).toEqual(calm);
+      expect(flaky.stats.writes).toBe(0);
+    } finally {
+      cluster().cluster.setConfig({});
+    }
+  });
+
   it('reads each kind and namespace with one list instead of a GET per object', async () => {
     const many = makeRepo({ namespace: 'bulk' });
     try {
