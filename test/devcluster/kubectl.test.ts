@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { useDevcluster, type TestCluster } from '../support/devcluster.js';
 import type { KubectlResult } from '../support/kubectl.js';
+import type { DevclusterConfig } from '../../src/devcluster/index.js';
 
-const getCluster = useDevcluster({
+const CONFIG: DevclusterConfig = {
   rolloutDelayMs: 100,
   jobs: {
     defaultDurationMs: 150,
@@ -15,7 +16,8 @@ const getCluster = useDevcluster({
       { namespace: 'shop', name: 'slow-*', result: 'complete', durationMs: 30_000 },
     ],
   },
-});
+};
+const getCluster = useDevcluster(CONFIG);
 
 const STACK = `
 apiVersion: v1
@@ -282,6 +284,24 @@ spec:
     expect(deploy.status).toMatchObject({ observedGeneration: deploy.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
   });
 
+  it('rollout status waits for a changed Deployment instead of trusting stale status', async () => {
+    const c = getCluster();
+    c.cluster.setConfig({ ...CONFIG, rolloutDelayMs: 1_000 });
+    try {
+      expectOk(await c.kubectl(['set', 'env', 'deployment/web', '-n', 'shop', '-c', 'web', 'MODE=canary']));
+      const changed = Date.now();
+      const lagging = await getJson(c, ['deployment', 'web', '-n', 'shop']);
+      expect(lagging.status.observedGeneration).toBeLessThan(lagging.metadata.generation);
+      const result = expectOk(await c.kubectl(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s']));
+      expect(result.stdout).toContain('deployment "web" successfully rolled out');
+      expect(Date.now() - changed).toBeGreaterThanOrEqual(800);
+      const done = await getJson(c, ['deployment', 'web', '-n', 'shop']);
+      expect(done.status.observedGeneration).toBe(done.metadata.generation);
+    } finally {
+      c.cluster.setConfig(CONFIG);
+    }
+  });
+
   it('rollout status succeeds for StatefulSets and DaemonSets too', async () => {
     const c = getCluster();
     const podTemplate = `
@@ -422,14 +442,17 @@ metadata: {name: ${name}, namespace: sel, labels: {suite: sel, ${labels}}}
     expectOk(await c.kubectl(['label', 'configmap', 'web-config', '-n', 'shop', 'tier-']));
     expect((await getJson(c, ['cm', 'web-config', '-n', 'shop'])).metadata.labels).toEqual({ app: 'web' });
 
+    const before = (await getJson(c, ['deploy', 'web', '-n', 'shop'])).metadata.generation as number;
     expect(expectOk(await c.kubectl(['scale', 'deployment/web', '-n', 'shop', '--replicas=3'])).stdout).toContain('deployment.apps/web scaled');
-    expect((await getJson(c, ['deploy', 'web', '-n', 'shop'])).spec.replicas).toBe(3);
+    const scaled = await getJson(c, ['deploy', 'web', '-n', 'shop']);
+    expect(scaled.spec.replicas).toBe(3);
+    expect(scaled.metadata.generation).toBe(before + 1);
 
     // Strategic merge: containers merge by name, the sidecar stays.
     expectOk(await c.kubectl(['patch', 'deployment', 'web', '-n', 'shop', '--type=strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}']));
     let deploy = await getJson(c, ['deploy', 'web', '-n', 'shop']);
     expect(deploy.spec.template.spec.containers.map((x: { name: string; image: string }) => `${x.name}=${x.image}`)).toEqual(['web=nginx:1.28', 'sidecar=busybox']);
-    expect(deploy.metadata.generation).toBe(3);
+    expect(deploy.metadata.generation).toBe(before + 2);
 
     // JSON merge patch: a list is replaced whole.
     expectOk(await c.kubectl(['patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.29"}]}}}}']));
