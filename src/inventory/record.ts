@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { KasaneError } from '../errors.js';
 import type { KubeObject, ObjectRef } from '../model/object.js';
 import type { HookPhase, RenderedObject } from '../model/rendered.js';
-import { LABEL_ENVIRONMENT, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY_KASANE } from '../model/rendered.js';
+import { LABEL_ENVIRONMENT, LABEL_RELEASE, MANAGED_BY_KASANE } from '../model/rendered.js';
 
 /** Where a release's revision stands, Helm's words. */
 export type RecordStatus = 'pending' | 'deployed' | 'failed' | 'superseded';
@@ -45,6 +45,8 @@ export interface InventoryRecord {
   readonly hooks: readonly HookResult[];
   /** The rendered release as applied, so a rollback can apply it again. */
   readonly rendered: readonly RenderedObject[];
+  /** Set when the rendered objects were too large to keep (see MAX_RECORD_BYTES). */
+  readonly renderedOmitted?: boolean;
 }
 
 /** Everything stored about one release, newest revision first. */
@@ -53,6 +55,7 @@ export interface Inventory {
 }
 
 export const INVENTORY_SECRET_TYPE = 'kasane.io/inventory';
+export const LABEL_OWNER = 'owner';
 export const LABEL_REVISION = 'kasane.io/revision';
 export const LABEL_STATUS = 'kasane.io/status';
 const DATA_KEY = 'record';
@@ -62,10 +65,13 @@ export function recordName(environment: string, release: string, revision: numbe
   return `kasane.${environment}.${release}.v${revision}`;
 }
 
-/** Labels that find every record of one release. */
+/**
+ * Labels that find every record of one release. `owner: kasane` as Helm's `owner: helm`: these
+ * are kasane's bookkeeping, deliberately without the managed-by label of the objects it applies.
+ */
 export function recordSelector(environment: string, release: string): Record<string, string> {
   return {
-    [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
+    [LABEL_OWNER]: MANAGED_BY_KASANE,
     [LABEL_ENVIRONMENT]: environment,
     [LABEL_RELEASE]: release,
   };
@@ -85,9 +91,18 @@ export class InventoryDecodeError extends KasaneError {
   }
 }
 
+/**
+ * Compressed records stay well below the API server's 1 MiB limit for a Secret; a larger one keeps
+ * everything but its rendered objects (that revision then cannot be rolled back to).
+ */
+export const MAX_RECORD_BYTES = 768 * 1024;
+
 /** The Secret that stores a record: JSON, gzipped, base64 in `data.record`. */
 export function encodeRecord(record: InventoryRecord): KubeObject {
-  const body = gzipSync(Buffer.from(JSON.stringify(record), 'utf8'));
+  let body = gzipSync(Buffer.from(JSON.stringify(record), 'utf8'));
+  if (body.length > MAX_RECORD_BYTES) {
+    body = gzipSync(Buffer.from(JSON.stringify({ ...record, rendered: [], renderedOmitted: true }), 'utf8'));
+  }
   return {
     apiVersion: 'v1',
     kind: 'Secret',

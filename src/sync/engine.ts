@@ -147,7 +147,15 @@ export async function runRollback(client: ClusterClient, scope: RollbackScope, o
 }
 
 function rollbackTarget(inventory: Inventory, toRevision: number | undefined): InventoryRecord | undefined {
-  if (toRevision !== undefined) return inventory.records.find((r) => r.revision === toRevision && r.rendered.length > 0);
+  if (toRevision !== undefined) {
+    const record = inventory.records.find((r) => r.revision === toRevision);
+    if (record?.renderedOmitted) {
+      throw new NoRevisionError(`revision ${toRevision} of release ${record.release} is too large to have kept its objects; it cannot be rolled back to`, {
+        hint: 'check out its Git commit and run kasane sync instead',
+      });
+    }
+    return record;
+  }
   const current = lastDeployed(inventory);
   return inventory.records.find(
     (r) => r !== current && (r.status === 'deployed' || r.status === 'superseded') && r.revision < (current?.revision ?? Infinity),

@@ -26,7 +26,7 @@ describe('inventory records', () => {
     expect(secret.metadata.namespace).toBe('shop');
     expect(secret['type']).toBe('kasane.io/inventory');
     expect(secret.metadata.labels).toEqual({
-      'app.kubernetes.io/managed-by': 'kasane',
+      owner: 'kasane',
       'kasane.io/environment': 'staging',
       'kasane.io/release': 'web',
       'kasane.io/revision': '7',
@@ -54,5 +54,18 @@ describe('releaseDigest', () => {
     expect(releaseDigest(release([changed, b]))).not.toBe(releaseDigest(release([a, b])));
     expect(releaseDigest(release([a, b], { namespace: 'other' }))).not.toBe(releaseDigest(release([a, b])));
     expect(releaseDigest(release([a, b]))).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('oversized records', () => {
+  it('keep everything but the rendered objects, and say so', () => {
+    // Random data does not compress: a ConfigMap of 1 MiB of it cannot fit a Secret.
+    const noise = (n: number) => Array.from({ length: n }, () => Math.random().toString(36).slice(2)).join('');
+    const big = { ...sample, rendered: [rendered('ConfigMap', 'huge', { body: { data: { blob: noise(120_000) } } })] };
+    const decoded = decodeRecord(encodeRecord(big));
+    expect(decoded.renderedOmitted).toBe(true);
+    expect(decoded.rendered).toEqual([]);
+    expect(decoded.objects).toEqual(sample.objects);
+    expect(decodeRecord(encodeRecord(sample)).renderedOmitted).toBeUndefined();
   });
 });
