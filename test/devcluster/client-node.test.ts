@@ -15,11 +15,13 @@ import {
   type V1ConfigMapList,
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import type { DevclusterConfig } from '../../src/devcluster/index.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { api } from '../support/http.js';
 
+const CONFIG: DevclusterConfig = { rolloutDelayMs: 50, jobs: { defaultDurationMs: 100 } };
 // Persistent, so the informer test can restart the server without losing objects.
-const getCluster = useDevcluster({ rolloutDelayMs: 50, jobs: { defaultDurationMs: 100 } }, { persistent: true });
+const getCluster = useDevcluster(CONFIG, { persistent: true });
 
 /** The ApiException a call fails with, its Status body parsed. */
 async function apiError(call: Promise<unknown>): Promise<{ code: number; status: Record<string, any> }> {
@@ -218,6 +220,36 @@ describe('@kubernetes/client-node against the devcluster', () => {
       expect(errors).toEqual([]);
     } finally {
       await informer.stop();
+    }
+  });
+
+  it('keeps an informer complete across watch streams the server cuts, resuming without a re-list', async () => {
+    const c = getCluster();
+    const kc = c.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'cut' } } });
+    c.cluster.setConfig({ ...CONFIG, faults: { watchCutAfterMs: 150 } });
+    let lists = 0;
+    let connects = 0;
+    const informer = makeInformer<V1ConfigMap>(kc, '/api/v1/namespaces/cut/configmaps', () => {
+      lists++;
+      return core.listNamespacedConfigMap({ namespace: 'cut' });
+    });
+    const added = new Set<string>();
+    informer.on('add', (o) => added.add(o.metadata?.name ?? ''));
+    informer.on('connect', () => connects++);
+    await informer.start();
+    try {
+      for (let i = 0; i < 8; i++) {
+        await core.createNamespacedConfigMap({ namespace: 'cut', body: { metadata: { name: `cm-${i}` } } });
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      await eventually(async () => added.size, (n) => n === 8);
+      expect(connects).toBeGreaterThanOrEqual(3);
+      expect(lists).toBe(1);
+    } finally {
+      await informer.stop();
+      c.cluster.setConfig(CONFIG);
     }
   });
 
