@@ -16,7 +16,8 @@ import {
   type DiffReport,
 } from '../../src/diff/index.js';
 import { runSync } from '../../src/sync/engine.js';
-import { formatRef } from '../../src/model/object.js';
+import { formatRef, refOf } from '../../src/model/object.js';
+import type { RenderedEnvironment } from '../../src/model/rendered.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { kasane } from './cli.js';
 import { applyEnvironment, makeRepo } from './fixture.js';
@@ -112,40 +113,51 @@ describe('kasane diff against the cluster', () => {
     expect(report.objects.find((o) => o.action === 'update')?.diffText).toContain('-  replicas: 5\n+  replicas: 2\n');
   });
 
+  /** The objects real `kubectl diff --server-side --field-manager kasane --force-conflicts` reports as changed. */
+  async function kubectlDiffChanged(env: RenderedEnvironment): Promise<string[]> {
+    const desired = desiredObjects(env.releases, { includeHooks: false }).map((d) => d.object);
+    // kubectl names each object `<group.>version.Kind.namespace.name`.
+    const byKubectlName = new Map(
+      desired.map((o) => {
+        const ref = refOf(o);
+        const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') : ['', ref.apiVersion];
+        return [`${group ? `${group}.` : ''}${version}.${ref.kind}.${ref.namespace ?? ''}.${ref.name}`, formatRef(ref)];
+      }),
+    );
+    const file = cluster().writeFile('desired.yaml', desired.map((o) => stringify(o)).join('---\n'));
+    const result = await cluster().kubectl(['diff', '--server-side', '--field-manager', 'kasane', '--force-conflicts', '-f', file]);
+    // kubectl diff exits 0 without differences, 1 with, above 1 on errors.
+    expect(result.code, result.stderr).toBeLessThanOrEqual(1);
+    const names = [...result.stdout.matchAll(/^diff -u -N \S+ \S+\/([^/\s]+)$/gm)].map((m) => m[1] ?? '');
+    expect(result.code === 1).toBe(names.length > 0);
+    return names.map((n) => byKubectlName.get(n) ?? n).sort();
+  }
+
+  async function oursChanged(env: RenderedEnvironment): Promise<string[]> {
+    return (await diffAgainstCluster(client, env)).objects
+      .filter((o) => o.action !== 'unchanged')
+      .map((o) => formatRef(o.ref))
+      .sort();
+  }
+
   it('reports the same changed objects as kubectl diff --server-side --field-manager kasane', async () => {
     const k = cluster().kubectl;
+    // untouched: neither reports anything (server defaults are no drift for either)
+    expect(await kubectlDiffChanged(repo.render())).toEqual([]);
+    expect(await oursChanged(repo.render())).toEqual([]);
+
     expect((await k(['scale', 'deployment', 'web', '-n', 'shop', '--replicas=4'])).code).toBe(0);
     expect((await k(['label', 'service', 'web', '-n', 'shop', 'owner=someone'])).code).toBe(0);
     expect((await k(['annotate', 'secret', 'db', '-n', 'shop', 'note=by-hand'])).code).toBe(0);
-    repo.setEnvironment({ greeting: 'bonjour', extra: true, password: 'rotated' });
-    const env = repo.render();
-    const ours = (await diffAgainstCluster(client, env))
-      .objects.filter((o) => o.action !== 'unchanged')
-      .map((o) => formatRef(o.ref))
-      .sort();
+    expect((await k(['patch', 'configmap', 'greeting', '-n', 'shop', '--type=merge', '-p', '{"data":{"other":"x"}}'])).code).toBe(0);
+    const drifted = repo.render();
+    expect(await oursChanged(drifted)).toEqual(await kubectlDiffChanged(drifted));
+    expect(await oursChanged(drifted)).toEqual(['apps/v1 Deployment shop/web']);
 
-    const manifest = desiredObjects(env.releases, { includeHooks: false })
-      .map((d) => stringify(d.object))
-      .join('---\n');
-    const file = cluster().writeFile('desired.yaml', manifest);
-    const result = await k(['diff', '--server-side', '--field-manager', 'kasane', '--force-conflicts', '-f', file]);
-    // kubectl diff exits 1 when it found differences, above 1 on errors.
-    expect(result.code, result.stderr).toBe(1);
-    const theirs = [...result.stdout.matchAll(/^diff -u -N \S+ \S+\/([^/\s]+)$/gm)]
-      .map((m) => m[1] ?? '')
-      .map((file) => {
-        // <group.>version.Kind.namespace.name
-        const parts = file.split('.');
-        const name = parts.pop();
-        const namespace = parts.pop();
-        const kind = parts.pop();
-        const version = parts.pop();
-        const group = parts.join('.');
-        return formatRef({ apiVersion: group ? `${group}/${version}` : (version ?? ''), kind: kind ?? '', namespace, name: name ?? '' });
-      })
-      .sort();
-    expect(theirs.length).toBeGreaterThan(0);
-    expect(ours).toEqual(theirs);
+    repo.setEnvironment({ greeting: 'bonjour', extra: true, password: 'rotated', ports: [80] });
+    const changedEnv = repo.render();
+    const ours = await oursChanged(changedEnv);
+    expect(ours).toEqual(await kubectlDiffChanged(changedEnv));
     expect(ours).toEqual(['apps/v1 Deployment shop/web', 'v1 ConfigMap shop/extra', 'v1 ConfigMap shop/greeting', 'v1 Secret shop/db'].sort());
   });
 
