@@ -85,8 +85,8 @@ describe('server-side apply: ownership records', () => {
       'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { 'f:containerPort': {}, '.': {} } },
       '.': {},
     });
-    // `.` comes last, as the API server serialises it
-    expect(Object.keys(ctr).at(-1)).toBe('.');
+    // `.` comes first, as the API server serialises it
+    expect(Object.keys(ctr)).toEqual(['.', 'f:image', 'f:name', 'f:ports']);
   });
 
   it('never attributes server-owned metadata, and ignores it in the applied configuration', () => {
@@ -227,6 +227,13 @@ describe('server-side apply: merging and removal', () => {
     expect((second['spec'] as Obj)['minReadySeconds']).toBe(5);
     expect(fields(second, 'kasane')).toEqual({ 'f:spec': { 'f:replicas': {} } });
     expect(fields(second, 'helm')).toEqual({ 'f:spec': { 'f:minReadySeconds': {} } });
+  });
+
+  it('keeps metadata.name when the last applied metadata field goes', () => {
+    const first = applied(apply(undefined, deployment({ replicas: 1 }, { finalizers: ['x/y'] })));
+    const second = applied(apply(first, deployment({ replicas: 1 })));
+    expect(second.metadata).toMatchObject({ name: 'web', namespace: 'shop' });
+    expect(second.metadata['finalizers']).toBeUndefined();
   });
 
   it('removes a container the manager no longer applies, with everything in it', () => {

@@ -125,6 +125,7 @@ describe('server-side apply properties', () => {
         const afterB = ok(apply(afterA, b, true, T[3]!));
         const want = leaves(b);
         const got = leaves(afterB);
+        expect(afterB.metadata).toMatchObject({ name: 'web', namespace: 'shop' });
         for (const [path, value] of want) expect(got.get(path), printed(path)).toEqual(value);
         for (const path of got.keys()) {
           expect(want.has(path) || ownedByOthers(afterB, path), `${printed(path)} is neither applied nor owned`).toBe(true);

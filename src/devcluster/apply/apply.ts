@@ -78,13 +78,14 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     managers.set(identityOf(holder), holder);
   }
 
+  const configSet = toFieldSet(applied, schema);
   const self: ManagerEntry = {
     manager: input.manager,
     operation: 'Apply',
     apiVersion: input.apiVersion,
     time: input.now,
     subresource: input.subresource,
-    set: toFieldSet(applied, schema).difference(SERVER_FIELDS),
+    set: configSet.difference(SERVER_FIELDS),
   };
   const selfId = identityOf(self);
   const lastSet = managers.get(selfId)?.set;
@@ -92,7 +93,8 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
 
   let result = merge(liveBody, applied, schema) as KubeObject;
   if (lastSet) {
-    const owned = [...managers.values()].reduce((acc, m) => acc.union(m.set), new FieldSet());
+    // The configuration holds on to what it names even where the server keeps the field (metadata.name).
+    const owned = [...managers.values()].reduce((acc, m) => acc.union(m.set), configSet);
     result = prune(result, schema, lastSet, owned) as KubeObject;
   }
 

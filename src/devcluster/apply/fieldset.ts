@@ -68,14 +68,13 @@ export class FieldSet {
     return out;
   }
 
-  /** The fieldsV1 JSON, byte for byte in the real server's order. */
+  /** The fieldsV1 JSON in the real server's order: `.` first, then fields, keys, values, indexes, each sorted. */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [pe, child] of sortedEntries(this.children)) {
       if (child.isEmpty()) continue;
       const inner = child.toFieldsV1();
-      if (child.member && Object.keys(inner).length > 0) inner['.'] = {};
-      out[pe] = inner;
+      out[pe] = child.member && Object.keys(inner).length > 0 ? { '.': {}, ...inner } : inner;
     }
     return out;
   }
