@@ -142,10 +142,22 @@ describe('kasane sync, history, rollback', () => {
     expect(await liveMode()).toBe('blue');
   });
 
+  it('--log-format json prints one event per line, errors with their message and hint', async () => {
+    const out = await run('sync', '--env', 'dev', '--log-format', 'json');
+    expect(out.code).toBe(1);
+    const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; logs?: string; result?: { status: string; error?: { name: string; message: string } } });
+    expect(events[0]?.type).toBe('release-started');
+    expect(events.find((e) => e.type === 'hook-failed')?.logs).toContain('relation "orders" already exists');
+    const finished = events.find((e) => e.type === 'release-finished');
+    expect(finished?.result?.status).toBe('failed');
+    expect(finished?.result?.error).toMatchObject({ name: 'HookFailedError', message: expect.stringContaining('app-migrate failed') });
+    expect(events[events.length - 1]?.type).toBe('sync-finished');
+  });
+
   it('rollback to a revision that does not exist says which ones do', async () => {
     const r = await run('rollback', '--env', 'dev', '--release', 'app', '--to', '99');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has no stored revision 99');
-    expect(r.stderr).toMatch(/hint: stored revisions: 4 \(failed\), 3 \(deployed\)/);
+    expect(r.stderr).toMatch(/hint: stored revisions: 5 \(failed\), 4 \(failed\), 3 \(deployed\)/);
   });
 });
