@@ -39,6 +39,42 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const KEYS = ['seed', 'latencyMs', 'errorRate', 'throttleRate', 'retryAfterSeconds', 'dropRate', 'watchCutAfterMs', 'exempt'];
+
+/** Every problem with a fault configuration (e.g. read from a file), each naming its field; empty when valid. */
+export function faultConfigProblems(config: unknown): string[] {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return ['faults must be a mapping'];
+  const c = config as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(c)) {
+    if (!KEYS.includes(key)) problems.push(`faults.${key} is not a fault setting (expected one of ${KEYS.join(', ')})`);
+  }
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (c['seed'] !== undefined && !isNumber(c['seed'])) problems.push('faults.seed must be a number');
+  let total = 0;
+  for (const key of ['errorRate', 'throttleRate', 'dropRate']) {
+    const rate = c[key];
+    if (rate === undefined) continue;
+    if (!isNumber(rate) || rate < 0 || rate > 1) problems.push(`faults.${key} must be a fraction between 0 and 1, got ${JSON.stringify(rate)}`);
+    else total += rate;
+  }
+  if (total > 1) problems.push(`faults.errorRate + throttleRate + dropRate must not exceed 1, got ${total}`);
+  const retry = c['retryAfterSeconds'];
+  if (retry !== undefined && !(Number.isInteger(retry) && (retry as number) >= 0)) problems.push('faults.retryAfterSeconds must be a whole number of seconds, 0 or more');
+  for (const key of ['latencyMs', 'watchCutAfterMs']) {
+    const v = c[key];
+    if (v === undefined) continue;
+    const range = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+    const ok = isNumber(v) ? v >= 0 : range !== undefined && isNumber(range['min']) && isNumber(range['max']) && range['min'] >= 0 && range['min'] <= range['max'];
+    if (!ok) problems.push(`faults.${key} must be milliseconds (0 or more) or { min, max } with min <= max`);
+  }
+  const exempt = c['exempt'];
+  if (exempt !== undefined && !(Array.isArray(exempt) && exempt.every((p) => typeof p === 'string' && p.startsWith('/')))) {
+    problems.push('faults.exempt must be a list of paths starting with /');
+  }
+  return problems;
+}
+
 type Outcome = 'drop' | 'throttle' | 'error' | 'pass';
 
 export class FaultInjector {
@@ -46,16 +82,8 @@ export class FaultInjector {
   private readonly random: () => number;
 
   constructor(config: FaultConfig, random: () => number = seededRandom(config.seed ?? 1)) {
-    for (const key of ['errorRate', 'throttleRate', 'dropRate'] as const) {
-      const rate = config[key];
-      if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
-        throw new RangeError(`faults.${key} must be a fraction between 0 and 1, got ${rate}`);
-      }
-    }
-    const total = (config.errorRate ?? 0) + (config.throttleRate ?? 0) + (config.dropRate ?? 0);
-    if (total > 1) {
-      throw new RangeError(`faults.errorRate + throttleRate + dropRate must not exceed 1, got ${total}`);
-    }
+    const problems = faultConfigProblems(config);
+    if (problems.length > 0) throw new RangeError(problems.join('; '));
     this.config = config;
     this.random = random;
   }

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultInjector, seededRandom, type FaultConfig } from '../../src/devcluster/faults.js';
+import { FaultInjector, faultConfigProblems, seededRandom, type FaultConfig } from '../../src/devcluster/faults.js';
 
 interface Answer {
   code: number | 'dropped';
@@ -128,6 +128,19 @@ describe('FaultInjector', () => {
   it('rejects rates outside [0, 1] and rates summing above 1', () => {
     expect(() => new FaultInjector({ errorRate: 1.5 })).toThrow(/errorRate/);
     expect(() => new FaultInjector({ errorRate: 0.6, throttleRate: 0.6 })).toThrow(/must not exceed 1/);
+  });
+
+  it('reports every problem of a configuration read from a file, each naming its field', () => {
+    expect(faultConfigProblems({ seed: 1, latencyMs: { min: 1, max: 5 }, errorRate: 0.1, exempt: ['/version'] })).toEqual([]);
+    expect(faultConfigProblems({ errorrate: 0.1, latencyMs: { min: 9, max: 5 }, retryAfterSeconds: 1.5, watchCutAfterMs: -1, exempt: ['version'], dropRate: '0.1' })).toEqual([
+      'faults.errorrate is not a fault setting (expected one of seed, latencyMs, errorRate, throttleRate, retryAfterSeconds, dropRate, watchCutAfterMs, exempt)',
+      'faults.dropRate must be a fraction between 0 and 1, got "0.1"',
+      'faults.retryAfterSeconds must be a whole number of seconds, 0 or more',
+      'faults.latencyMs must be milliseconds (0 or more) or { min, max } with min <= max',
+      'faults.watchCutAfterMs must be milliseconds (0 or more) or { min, max } with min <= max',
+      'faults.exempt must be a list of paths starting with /',
+    ]);
+    expect(faultConfigProblems([])).toEqual(['faults must be a mapping']);
   });
 
   it('uses an injected random source instead of the seed', async () => {
