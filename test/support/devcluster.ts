@@ -1,6 +1,13 @@
 /**
  * A devcluster per test file: started on a free loopback port, with a kubeconfig and a kubectl
- * discovery cache in a fresh temp dir. `useDevcluster()` wires start/stop into the file's hooks.
+ * discovery cache in a fresh temp dir. `useDevcluster()` wires start/stop into the file's hooks:
+ *
+ *   const getCluster = useDevcluster({ rolloutDelayMs: 50 });
+ *   it('…', async () => {
+ *     const c = getCluster();
+ *     await c.kubectl(['apply', '--server-side', '-f', c.writeFile('app.yaml', yaml)]);
+ *     // kasane itself: pass `--kubeconfig ${c.kubeconfigPath}`; client-node: c.kubeConfig().
+ *   });
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
