@@ -3,10 +3,12 @@
  * claims bind, CRDs become established. They write status through the same path as a `/status`
  * request, as kube-controller-manager would.
  */
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../model/object.js';
 import { now, randomSuffix, type Cluster } from './cluster.js';
 import { jobRuleFor, type DevclusterConfig } from './config.js';
 import { typeKey } from './kinds.js';
+import { ApiError } from './status.js';
 import type { StoreEvent } from './store.js';
 
 type Obj = Record<string, unknown>;
@@ -110,10 +112,110 @@ export class Controllers {
     const generation = Number(o.metadata['generation'] ?? 1);
     const replicas = e.resource === 'apps/daemonsets' ? 1 : typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
     const settled = status['observedGeneration'] === generation && (e.resource === 'apps/daemonsets' ? status['numberReady'] === replicas : (status['readyReplicas'] ?? 0) === replicas && (status['replicas'] ?? 0) === replicas);
-    if (settled) return;
-    this.schedule(`${e.resource}/${String(o.metadata['uid'])}`, this.rolloutDelay(), () =>
-      this.writeStatus(e.resource, o, (live) => rolledOut(e.resource, live)),
-    );
+    if (settled || spec['paused'] === true) return;
+    // A Deployment's ReplicaSet is brought up together with the Deployment, not after another delay.
+    const delay = controllerOf(o)?.['kind'] === 'Deployment' ? 0 : this.rolloutDelay();
+    this.schedule(`${e.resource}/${String(o.metadata['uid'])}`, delay, () => this.rollOut(e.resource, o));
+  }
+
+  /** Brings a workload's ReplicaSet and Pods in line with its spec, then reports it rolled out. */
+  private rollOut(resource: string, target: KubeObject): void {
+    const live = this.cluster.store.get(resource, target.metadata.namespace, target.metadata.name ?? '');
+    if (live === undefined || live.metadata['uid'] !== target.metadata['uid'] || live.metadata['deletionTimestamp'] !== undefined) return;
+    const spec = obj(live['spec']);
+    const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+    try {
+      if (resource === 'apps/deployments') {
+        const current = this.ensureReplicaSet(live, replicas);
+        if (current !== undefined) this.rollOut('apps/replicasets', current);
+      } else if (resource === 'apps/replicasets') {
+        this.ensurePods(live, replicas, () => `${live.metadata.name ?? ''}-${randomSuffix()}`);
+      } else if (resource === 'apps/statefulsets') {
+        this.ensurePods(live, replicas, (i) => `${live.metadata.name ?? ''}-${i}`);
+      } else if (resource === 'apps/daemonsets') {
+        this.ensurePods(live, 1, () => `${live.metadata.name ?? ''}-${randomSuffix()}`);
+      }
+    } catch (err) {
+      // The namespace is going away (403) or the object was deleted meanwhile (404): nothing to roll out.
+      if (!(err instanceof ApiError)) throw err;
+      return;
+    }
+    this.writeStatus(resource, live, (current) => rolledOut(resource, current));
+  }
+
+  /** The ReplicaSet of the Deployment's current template, at full scale; older ones scaled to zero. */
+  private ensureReplicaSet(deployment: KubeObject, replicas: number): KubeObject | undefined {
+    const namespace = deployment.metadata.namespace;
+    const spec = obj(deployment['spec']);
+    const template = structuredClone(obj(spec['template']));
+    const hash = templateHash(template);
+    const name = `${deployment.metadata.name ?? ''}-${hash}`;
+    const rsType = this.cluster.typeOf('apps/replicasets');
+    const owned = this.cluster.store.list('apps/replicasets', namespace).filter((rs) => controllerOf(rs)?.['uid'] === deployment.metadata['uid']);
+    for (const old of owned) {
+      if (old.metadata.name === name || obj(old['spec'])['replicas'] === 0) continue;
+      this.cluster.write(rsType, 'v1', old, { ...old, spec: { ...obj(old['spec']), replicas: 0 } }, { manager: MANAGER }, true);
+    }
+    const templateMeta = obj(template['metadata']);
+    const labels = { ...(obj(templateMeta['labels']) as Record<string, string>), 'pod-template-hash': hash };
+    template['metadata'] = { ...templateMeta, labels };
+    const selector = obj(spec['selector']);
+    const desired: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/revision': String(owned.length + 1) },
+        ownerReferences: [ownerRef(deployment)],
+      },
+      spec: {
+        replicas,
+        selector: { ...selector, matchLabels: { ...obj(selector['matchLabels']), 'pod-template-hash': hash } },
+        template,
+      },
+    };
+    const existing = owned.find((rs) => rs.metadata.name === name);
+    if (existing === undefined) return this.cluster.create(rsType, 'v1', namespace, desired, { manager: MANAGER }).object;
+    if (obj(existing['spec'])['replicas'] === replicas) return existing;
+    return this.cluster.write(rsType, 'v1', existing, { ...existing, spec: { ...obj(existing['spec']), replicas } }, { manager: MANAGER }, true);
+  }
+
+  /** Creates the owner's missing Pods (running at once) and deletes surplus ones. */
+  private ensurePods(owner: KubeObject, replicas: number, nameFor: (ordinal: number) => string): void {
+    const namespace = owner.metadata.namespace;
+    const podType = this.cluster.typeOf('/pods');
+    const ordinal = owner.kind === 'StatefulSet';
+    const pods = this.cluster.store
+      .list('/pods', namespace)
+      .filter((p) => controllerOf(p)?.['uid'] === owner.metadata['uid'] && p.metadata['deletionTimestamp'] === undefined);
+    const wanted = ordinal ? new Set(Array.from({ length: replicas }, (_, i) => nameFor(i))) : undefined;
+    const keep = wanted === undefined ? pods.slice(0, replicas) : pods.filter((p) => wanted.has(p.metadata.name ?? ''));
+    for (const pod of pods) {
+      if (!keep.includes(pod)) this.cluster.delete(podType, namespace, pod.metadata.name ?? '', { propagationPolicy: 'Background' });
+    }
+    const template = obj(obj(owner['spec'])['template']);
+    const templateMeta = obj(template['metadata']);
+    const have = new Set(keep.map((p) => p.metadata.name));
+    const names = wanted === undefined ? Array.from({ length: Math.max(0, replicas - keep.length) }, (_, i) => nameFor(i)) : [...wanted].filter((n) => !have.has(n));
+    for (const name of names) {
+      const labels = { ...(obj(templateMeta['labels']) as Record<string, string>), ...(ordinal ? { 'statefulset.kubernetes.io/pod-name': name } : {}) };
+      const pod: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace,
+          labels,
+          ...(templateMeta['annotations'] === undefined ? {} : { annotations: obj(templateMeta['annotations']) as Record<string, string> }),
+          ownerReferences: [ownerRef(owner)],
+        },
+        spec: { ...structuredClone(obj(template['spec'])), nodeName: 'devcluster' },
+      };
+      const created = this.cluster.create(podType, 'v1', namespace, pod, { manager: MANAGER }).object;
+      this.writeStatus('/pods', created, (live) => podStatus(live, 'Running', now()));
+    }
   }
 
   private job(e: StoreEvent): void {
@@ -304,7 +406,7 @@ function rolledOut(resource: string, live: KubeObject): Obj {
             lastUpdateTime: at,
             lastTransitionTime: since('Progressing'),
             reason: 'NewReplicaSetAvailable',
-            message: `ReplicaSet "${name}-${String(live.metadata['uid']).slice(0, 10).replace(/-/g, '')}" has successfully progressed.`,
+            message: `ReplicaSet "${name}-${templateHash(obj(spec['template']))}" has successfully progressed.`,
           },
         ],
         observedGeneration: generation,
@@ -341,4 +443,23 @@ function podStatus(pod: KubeObject, phase: 'Running' | 'Succeeded' | 'Failed', a
         : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt, finishedAt: at } },
     })),
   };
+}
+
+function controllerOf(o: KubeObject): Obj | undefined {
+  const refs = Array.isArray(o.metadata['ownerReferences']) ? (o.metadata['ownerReferences'] as Obj[]) : [];
+  return refs.find((r) => r['controller'] === true);
+}
+
+function ownerRef(owner: KubeObject): Obj {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata['uid'], controller: true, blockOwnerDeletion: true };
+}
+
+const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A pod-template-hash in the style of the real one: 10 characters from kube's safe alphabet. */
+function templateHash(template: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(template)).digest();
+  let out = '';
+  for (let i = 0; i < 10; i++) out += HASH_ALPHABET[(digest[i] ?? 0) % HASH_ALPHABET.length];
+  return out;
 }

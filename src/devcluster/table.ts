@@ -61,6 +61,16 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Up-to-date', type: 'integer', cell: (o) => num(obj(o['status'])['updatedReplicas']) },
     { name: 'Available', type: 'integer', cell: (o) => num(obj(o['status'])['availableReplicas']) },
   ],
+  'apps/ReplicaSet': [
+    { name: 'Desired', type: 'integer', cell: (o) => num(obj(o['spec'])['replicas']) },
+    { name: 'Current', type: 'integer', cell: (o) => num(obj(o['status'])['replicas']) },
+    { name: 'Ready', type: 'integer', cell: (o) => num(obj(o['status'])['readyReplicas']) },
+  ],
+  'apps/DaemonSet': [
+    { name: 'Desired', type: 'integer', cell: (o) => num(obj(o['status'])['desiredNumberScheduled']) },
+    { name: 'Current', type: 'integer', cell: (o) => num(obj(o['status'])['currentNumberScheduled']) },
+    { name: 'Ready', type: 'integer', cell: (o) => num(obj(o['status'])['numberReady']) },
+  ],
   'apps/StatefulSet': [{ name: 'Ready', type: 'string', cell: (o) => `${num(obj(o['status'])['readyReplicas'])}/${num(obj(o['spec'])['replicas'])}` }],
   'batch/Job': [
     {
