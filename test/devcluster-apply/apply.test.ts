@@ -310,10 +310,10 @@ describe('server-side apply: merging and removal', () => {
   it('rejects a keyed list item without its key', () => {
     expect(() => apply(undefined, deployment(podSpec([{ image: 'nginx' }])))).toThrow(PatchError);
     expect(() => apply(undefined, deployment(podSpec([{ image: 'nginx' }])))).toThrow(
-      '.spec.template.spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
+      'failed to create typed patch object (shop/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 0: associative list with keys has an element that omits all key fields ["name"] (and doesn\'t have default values for any key fields)',
     );
     expect(() => apply(undefined, deployment(podSpec([{ name: 'a' }, { name: 'a' }])))).toThrow(
-      '.spec.template.spec.containers: duplicate entries for key [name="a"]',
+      'failed to create typed patch object (shop/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="a"]',
     );
   });
 

@@ -4,6 +4,7 @@
  * over) changes to fields other managers own.
  */
 import type { KubeObject } from '../../model/object.js';
+import { PatchError } from './errors.js';
 import { FieldSet, pathString } from './fieldset.js';
 import {
   SERVER_FIELDS,
@@ -78,7 +79,7 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     managers.set(identityOf(holder), holder);
   }
 
-  const configSet = toFieldSet(applied, schema);
+  const configSet = typedOrThrow(applied, () => toFieldSet(applied, schema));
   const self: ManagerEntry = {
     manager: input.manager,
     operation: 'Apply',
@@ -131,6 +132,19 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     managers.set(id, { ...m, set });
   }
   return { ok: true, object: withManagedFields(result, managers) };
+}
+
+/** Runs `f` on the applied configuration, failing as the real server does when it cannot type it. */
+function typedOrThrow<T>(applied: KubeObject, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    const { namespace = '', name = '' } = applied.metadata;
+    const slash = applied.apiVersion.indexOf('/');
+    const gvk = `${slash < 0 ? '' : applied.apiVersion.slice(0, slash)}/${applied.apiVersion.slice(slash + 1)}, Kind=${applied.kind}`;
+    throw new PatchError(`failed to create typed patch object (${namespace}/${name}; ${gvk}): ${err.message}`, 500);
+  }
 }
 
 /** How the real server names a manager in conflict messages. */

@@ -31,16 +31,19 @@ function isEmptyValue(v: unknown): boolean {
 function itemPE(item: unknown, index: number, s: SchemaNode | undefined, path: Path, strict: boolean): PathElement {
   const list = s?.list;
   if (list?.type === 'set') return valuePE(item);
+  // A missing key field without a default is simply not part of the key (optional keys);
+  // only an item with none of them is unaddressable.
+  const keys = list?.keys ?? [];
   const fields: Obj = {};
-  for (const k of list?.keys ?? []) {
+  for (const k of keys) {
     const v = isObj(item) ? (item[k] ?? list?.keyDefaults?.[k]) : undefined;
-    if (v === undefined || v === null) {
-      if (!strict) return indexPE(index);
-      throw new PatchError(
-        `${pathString(path)}: element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`,
-      );
-    }
-    fields[k] = v;
+    if (v !== undefined && v !== null) fields[k] = v;
+  }
+  if (keys.length > 0 && Object.keys(fields).length === 0) {
+    if (!strict) return indexPE(index);
+    throw new PatchError(
+      `${pathString(path)}: element ${index}: associative list with keys has an element that omits all key fields [${keys.map((k) => JSON.stringify(k)).join(' ')}] (and doesn't have default values for any key fields)`,
+    );
   }
   return keyPE(fields);
 }
