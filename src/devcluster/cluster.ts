@@ -209,15 +209,10 @@ export class Cluster {
     const live = this.store.get(typeKey(type), type.namespaced ? namespace : undefined, name);
     if (patchType === 'apply') return this.apply(type, version, namespace, name, live, body, opts);
     if (live === undefined) throw notFound(type, name);
-    let patched: KubeObject;
-    try {
-      const current = this.present(type, version, live);
-      patched =
-        patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body);
-    } catch (err) {
-      if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
-      throw err;
-    }
+    const current = this.present(type, version, live);
+    const patched = asApiError(() =>
+      patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body),
+    );
     if (!isObj(patched) || !isObj(patched.metadata)) throw badRequest('the patch produced an object without metadata');
     const rv = patched.metadata['resourceVersion'];
     if (rv !== undefined && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
@@ -257,12 +252,9 @@ export class Cluster {
     const current = this.getScale(type, namespace, name);
     let scale: unknown = body;
     if (patchType !== undefined) {
-      try {
-        scale = patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body);
-      } catch (err) {
-        if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
-        throw err;
-      }
+      scale = asApiError(() =>
+        patchType === 'json' ? jsonPatch(current, body) : patchType === 'merge' ? mergePatch(current, body) : strategicMergePatch(current, body),
+      );
     }
     const s = isObj(scale) ? scale : {};
     const replicas = isObj(s['spec']) ? s['spec']['replicas'] : undefined;
@@ -300,14 +292,16 @@ export class Cluster {
     }
     const applied = this.checkBody(type, version, namespace, name, body);
     const apiVersion = apiVersionOf(type.group, version);
-    const result = serverSideApply({
-      live: live === undefined ? undefined : this.present(type, version, live),
-      applied,
-      manager: opts.manager,
-      force: opts.force === true,
-      now: now(),
-      apiVersion,
-    });
+    const result = asApiError(() =>
+      serverSideApply({
+        live: live === undefined ? undefined : this.present(type, version, live),
+        applied,
+        manager: opts.manager,
+        force: opts.force === true,
+        now: now(),
+        apiVersion,
+      }),
+    );
     if (!result.ok) throw applyConflict(result.conflicts);
     if (live === undefined) {
       if (opts.subresource !== undefined) throw notFound(type, name);
@@ -631,6 +625,16 @@ export class Cluster {
     this.store.clear();
     this.registry.clearCustom();
     this.seed();
+  }
+}
+
+/** The merge engine's PatchError as the Status a real server answers with. */
+function asApiError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
+    throw err;
   }
 }
 
