@@ -44,7 +44,7 @@ describe('kasane render is deterministic', () => {
 
   beforeAll(async () => {
     first = succeeded(await runCli(renderArgs, { repoRoot: fixtureRepo, env: baseEnv }));
-  }, 60_000);
+  }, 120_000);
 
   it('prints byte-identical output on a second run, in YAML and in JSON', async () => {
     const second = succeeded(await runCli(renderArgs, { repoRoot: fixtureRepo, env: baseEnv }));
@@ -53,7 +53,7 @@ describe('kasane render is deterministic', () => {
     const jsonA = succeeded(await runCli(jsonArgs, { repoRoot: fixtureRepo, env: baseEnv }));
     const jsonB = succeeded(await runCli(jsonArgs, { repoRoot: fixtureRepo, env: baseEnv }));
     expect(jsonB).toBe(jsonA);
-  });
+  }, 240_000);
 
   it('does not depend on the order keys are written in values and environment files', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'kasane-reordered-'));
@@ -66,7 +66,7 @@ describe('kasane render is deterministic', () => {
     expect(sums.size).toBeGreaterThan(0);
     expect(Object.fromEntries(checksumAnnotations(readManifests(reordered)))).toEqual(Object.fromEntries(sums));
     expect(reordered).toBe(first);
-  });
+  }, 120_000);
 
   it('does not depend on the process environment, locale, time zone or working directory', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'kasane-cwd-'));
@@ -84,5 +84,5 @@ describe('kasane render is deterministic', () => {
     };
     const other = succeeded(await runCli(renderArgs, { repoRoot: fixtureRepo, env: hostile, cwd: elsewhere }));
     expect(other).toBe(first);
-  });
+  }, 120_000);
 });

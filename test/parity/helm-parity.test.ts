@@ -130,7 +130,7 @@ describe.each(variants)('kasane render --env $env against helm template', (varia
     const json = await renderWithKasane(variant, scratch, 'json');
     const fromJson = collectManifests(JSON.parse(json));
     expect(fromJson).toEqual(readManifests(kasaneYaml));
-  });
+  }, 120_000);
 });
 
 describe('a missing required value fails in both, and kasane names the template and line', () => {
@@ -151,5 +151,5 @@ describe('a missing required value fails in both, and kasane names the template 
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
     expect(result.stderr).toMatch(at);
-  }, 60_000);
+  }, 120_000);
 });
