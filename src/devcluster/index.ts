@@ -165,9 +165,9 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      // One turn of the event loop, so in-process clients see their connections closed before a
-      // server started next on the same port could be mistaken for this one.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A moment for in-process clients to see their pooled connections closed, so that none of
+      // them sends its next request down a dead socket to a server restarted on the same port.
+      await new Promise<void>((resolve) => setTimeout(resolve, 20));
     },
   };
 }
