@@ -217,6 +217,46 @@ describe('simulated controllers', () => {
     expect(status['conditions'].find((c: Json) => c['type'] === 'Progressing')['reason']).toBe('NewReplicaSetAvailable');
   });
 
+  it('a Deployment runs Pods through a ReplicaSet; a new template replaces them; deleting it collects them', async () => {
+    await call('POST', DEPLOYMENTS, deployment('web', 2));
+    const podsOf = async (): Promise<string[]> =>
+      ((await call('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).body['items'] as Json[])
+        .filter((p) => p['status']?.['phase'] === 'Running')
+        .map((p) => p['metadata']['name']);
+    await expect.poll(async () => (await podsOf()).length).toBe(2);
+    const first = await podsOf();
+    const replicaSets = ((await call('GET', '/apis/apps/v1/namespaces/default/replicasets')).body['items'] as Json[]).map((r) => r['metadata']['name']);
+    expect(replicaSets).toHaveLength(1);
+    expect(first.every((p) => p.startsWith(`${replicaSets[0]}-`))).toBe(true);
+
+    const scaled = await call('PATCH', `${DEPLOYMENTS}/web/scale`, { spec: { replicas: 3 } }, 'application/merge-patch+json');
+    expect(scaled.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 3 }, status: { selector: 'app=web' } });
+    await call('PATCH', `${DEPLOYMENTS}/web`, { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.28' }] } } } }, 'application/strategic-merge-patch+json');
+    await expect.poll(async () => (await podsOf()).filter((p) => !first.includes(p)).length).toBe(3);
+    await expect.poll(async () => (await podsOf()).length).toBe(3);
+
+    await call('DELETE', `${DEPLOYMENTS}/web`);
+    await expect.poll(async () => (await podsOf()).length).toBe(0);
+    expect((await call('GET', '/apis/apps/v1/namespaces/default/replicasets')).body['items']).toEqual([]);
+  });
+
+  it('status is written only through /status', async () => {
+    const created = (await call('POST', '/api/v1/namespaces/default/persistentvolumeclaims', {
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    })).body;
+    expect(created['status']).toBeUndefined();
+    await expect.poll(async () => (await call('GET', '/api/v1/namespaces/default/persistentvolumeclaims/data')).body['status']).toEqual({
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '1Gi' },
+    });
+    const live = (await call('GET', '/api/v1/namespaces/default/persistentvolumeclaims/data')).body;
+    const viaStatus = await call('PUT', '/api/v1/namespaces/default/persistentvolumeclaims/data/status', { ...live, status: { phase: 'Lost' } });
+    expect(viaStatus.body['status']).toEqual({ phase: 'Lost' });
+    expect(viaStatus.body['metadata']['managedFields'].some((m: Json) => m['subresource'] === 'status')).toBe(true);
+  });
+
   it('a Job fails or completes as configured, with a Pod whose logs are configured', async () => {
     cluster.setConfig({ rolloutDelayMs: 20, jobs: { defaultDurationMs: 20, rules: [{ name: 'bad-*', result: 'fail', logs: 'boom\n' }] } });
     const job = (name: string): Json => ({
