@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { ChartFileError, readChartFile } from '../chart/files.js';
 import type { Chart, ChartSource } from '../chart/chart.js';
 import { KasaneError } from '../errors.js';
+import { compareGoStrings } from '../yaml/go-scalars.js';
 import { TemplateError } from './errors.js';
 import { HelperError, registerHelpers, type HelperHost } from './helpers.js';
 import { markLines, unmark, type UnmarkedText } from './line-map.js';
@@ -53,6 +54,7 @@ export class ChartRenderer {
       tpl: (template, context) => this.tpl(template, context),
     };
     registerHelpers(this.hb, host);
+    iterateMapsInGoOrder(this.hb);
     for (const partial of chart.partials) {
       this.partials.set(partial.partial, { source: partial, render: this.hb.compile(partial.text, COMPILE_OPTIONS) });
     }
@@ -208,6 +210,31 @@ export class ChartRenderer {
     const known = [...this.partials.keys()];
     return `unknown partial "${name}" (partials of chart ${this.chart.dir}: ${known.length > 0 ? known.join(', ') : 'none'}; a partial "x" lives in templates/_x.hbs)`;
   }
+}
+
+/**
+ * `{{#each}}` over a map visits keys in Go's sorted order, as `range` does in a Helm chart: output
+ * then depends on the values, never on the order their keys were written in. Lists, and everything
+ * that is not a plain map, go to the built-in.
+ */
+function iterateMapsInGoOrder(hb: typeof Handlebars): void {
+  const builtin = hb.helpers['each'] as Handlebars.HelperDelegate;
+  hb.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+    const map = typeof context === 'function' ? (context as () => unknown).call(this) : context;
+    if (map === null || typeof map !== 'object' || Array.isArray(map) || Symbol.iterator in map) {
+      return builtin.call(this, map, options);
+    }
+    const record = map as Record<string, unknown>;
+    const keys = Object.keys(record).sort(compareGoStrings);
+    if (keys.length === 0) return options.inverse(this);
+    const data = options.data === undefined ? undefined : Handlebars.createFrame(options.data);
+    return keys
+      .map((key, index) => {
+        if (data !== undefined) Object.assign(data, { key, index, first: index === 0, last: index === keys.length - 1 });
+        return options.fn(record[key], { data, blockParams: [record[key], key] });
+      })
+      .join('');
+  });
 }
 
 function lineOf(text: string, line: number): string | undefined {

@@ -117,7 +117,7 @@ describe('kasane lint', () => {
     const result = await kasane(['lint', '--all-envs'], projectRoot);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^environment demo: ok \(1 releases, 6 objects\)\nenvironment production: ok/);
+    expect(result.stdout).toMatch(/^environment demo: ok \(1 release, 6 objects\)\nenvironment production: ok/);
   });
 
   it('reports every problem, not just the first, and exits 1', async () => {

@@ -230,6 +230,25 @@ describe('determinism', () => {
     }
   });
 
+  it('{{#each}} visits map keys in Go order, so the order keys are written in never shows', () => {
+    const rendered = (values: string) =>
+      toYamlStream(
+        render(
+          writeRepo({
+            'charts/app/Chart.yaml': chartYaml(),
+            'charts/app/values.yaml': values,
+            'charts/app/templates/cm.yaml':
+              'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    order: "{{#each Values.env}}{{@index}}{{@key}}={{this}}{{#if @last}}.{{/if}};{{/each}}"\ndata:\n{{#each Values.env as |value name|}}\n  {{name}}: {{quote value}}\n{{/each}}\n',
+            'environments/test.yaml': oneRelease(),
+          }),
+        ),
+      );
+    const a = rendered('env: {b: 2, a: 1, B: 3, "10": x, "9": yy}\n');
+    const b = rendered('env: {"9": yy, a: 1, B: 3, b: 2, "10": x}\n');
+    expect(b).toBe(a);
+    expect(a).toContain('order: 010=x;19=yy;2B=3;3a=1;4b=2.;');
+  });
+
   it('reordering the keys of a values file changes no checksum', () => {
     const config = (text: string) =>
       writeRepo({

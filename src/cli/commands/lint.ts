@@ -30,13 +30,17 @@ export function registerLint(program: Command, ctx: CliContext, done: (code: num
         if (outcome.ok) {
           const releases = outcome.environment.releases;
           const objects = releases.reduce((n, r) => n + r.objects.length, 0);
-          ctx.stdout.write(`environment ${env}: ok (${releases.length} releases, ${objects} objects)\n`);
+          ctx.stdout.write(`environment ${env}: ok (${count(releases.length, 'release')}, ${count(objects, 'object')})\n`);
           continue;
         }
         failed++;
         for (const problem of outcome.problems) reportError(problem, ctx);
-        ctx.stderr.write(`environment ${env}: ${outcome.problems.length} problem${outcome.problems.length === 1 ? '' : 's'}\n`);
+        ctx.stderr.write(`environment ${env}: ${count(outcome.problems.length, 'problem')}\n`);
       }
       done(failed > 0 ? ExitCode.Error : ExitCode.Ok);
     });
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
