@@ -230,6 +230,47 @@ spec:
     expect(await c.kubectl(['diff', '--server-side', '-f', changed])).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('supports client-side apply and diff: created, unchanged, configured with a three-way merge', async () => {
+    const c = getCluster();
+    const manifest = (data: string, value: string) => `
+apiVersion: v1
+kind: Namespace
+metadata: {name: classic}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: classic}
+data: {${data}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: classic}
+spec:
+  selector: {matchLabels: {app: classic}}
+  template:
+    metadata: {labels: {app: classic}}
+    spec:
+      containers: [{name: app, image: "app:1", env: [{name: MODE, value: "${value}"}]}]
+`;
+    const v1 = c.writeFile('classic-v1.yaml', manifest('a: "1"', 'fast'));
+    expect(expectOk(await c.kubectl(['apply', '-f', v1])).stdout).toContain('configmap/settings created');
+    const again = expectOk(await c.kubectl(['apply', '-f', v1])).stdout;
+    expect(again).toContain('configmap/settings unchanged');
+    expect(again).toContain('deployment.apps/app unchanged');
+
+    // Someone adds a key by hand; the next apply keeps it (not in last-applied) but drops `a` (removed from the file).
+    expectOk(await c.kubectl(['patch', 'configmap', 'settings', '-n', 'classic', '--type=merge', '-p', '{"data":{"manual":"yes"}}']));
+    const v2 = c.writeFile('classic-v2.yaml', manifest('b: "2"', 'safe'));
+    const diff = await c.kubectl(['diff', '-f', v2]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toMatch(/^-\s+a: "1"$/m);
+    expect(diff.stdout).toMatch(/^\+\s+value: safe$/m);
+    expect(expectOk(await c.kubectl(['apply', '-f', v2])).stdout).toContain('configmap/settings configured');
+    expect((await getJson(c, ['cm', 'settings', '-n', 'classic'])).data).toEqual({ b: '2', manual: 'yes' });
+    expect((await getJson(c, ['deploy', 'app', '-n', 'classic'])).spec.template.spec.containers[0].env).toEqual([{ name: 'MODE', value: 'safe' }]);
+    expect(await c.kubectl(['diff', '-f', v2])).toMatchObject({ code: 0, stdout: '' });
+  });
+
   it('refuses a second field manager changing an owned field until --force-conflicts', async () => {
     const c = getCluster();
     const manifest = (replicas: number) => `
@@ -433,6 +474,9 @@ metadata: {name: ${name}, namespace: sel, labels: {suite: sel, ${labels}}}
     expect(resources).toMatch(/^widgets\s+wd\s+example\.com\/v1\s+true\s+Widget$/m);
     expect(resources).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     expect(resources).toMatch(/^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+
+    const version = JSON.parse(expectOk(await c.kubectl(['version', '-o', 'json'])).stdout);
+    expect(version.serverVersion).toMatchObject({ major: '1', gitVersion: expect.stringMatching(/^v1\.\d+\.\d+/) });
   });
 
   it('labels, scales and patches with merge, strategic and json patches', async () => {
