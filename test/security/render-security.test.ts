@@ -254,6 +254,21 @@ describe('hostile helper arguments end in an error or in Sprig\'s result, never 
     expect(result.stderr).not.toMatch(/internal error|Maximum call stack/i);
   }, CASE_TIMEOUT);
 
+  it('stops a tpl string that renders itself with a clear error, not a stack overflow', async () => {
+    const root = makeRepo({
+      templates: { 'cm.yaml': probe('{{tpl Values.loop @root}}') },
+      chartFiles: { 'values.yaml': 'loop: "{{tpl Values.loop @root}}"\n' },
+    });
+    const result = await render(root);
+    expectNoLeak(result);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('charts/evil/templates/cm.yaml');
+    expect(result.stderr).not.toMatch(/internal error|Maximum call stack/i);
+    // One line that says what happened, not the file name once per level of recursion.
+    expect(result.stderr.length).toBeLessThan(2000);
+  }, CASE_TIMEOUT);
+
   it('stops partials that double their output thirty times (16 GiB) with an error, not a hang', async () => {
     // Each partial includes the previous one twice: a "billion laughs" made of includes, well within
     // any nesting limit. Helm has no defence either; kasane must bound output size or render time.
