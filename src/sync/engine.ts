@@ -54,6 +54,21 @@ interface ReleaseRun {
   readonly rollbackOnFailure: boolean;
 }
 
+function releaseRun(client: ClusterClient, env: Pick<RenderedEnvironment, 'name' | 'sync'>, opts: SyncOptions, emit: Emit): ReleaseRun {
+  return {
+    client,
+    environment: env.name,
+    emit,
+    dryRun: opts.dryRun ?? false,
+    prune: opts.prune ?? env.sync.prune,
+    timeoutMs: opts.timeoutMs ?? env.sync.timeoutMs,
+    holder: opts.holder ?? defaultHolder(),
+    lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+    rollbackOnFailure: opts.rollbackOnFailure ?? env.sync.rollbackOnFailure,
+  };
+}
+
 /** How a revision comes about: a sync of rendered state, or a rollback to a stored one. */
 interface RevisionSource {
   readonly kind: 'sync' | 'rollback';
@@ -70,18 +85,7 @@ interface RevisionSource {
  */
 export async function runSync(client: ClusterClient, env: RenderedEnvironment, opts: SyncOptions, emit: Emit): Promise<SyncResult> {
   const releases = selectReleases(env, opts.releases);
-  const run: ReleaseRun = {
-    client,
-    environment: env.name,
-    emit,
-    dryRun: opts.dryRun ?? false,
-    prune: opts.prune ?? env.sync.prune,
-    timeoutMs: opts.timeoutMs ?? env.sync.timeoutMs,
-    holder: opts.holder ?? defaultHolder(),
-    lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
-    historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
-    rollbackOnFailure: opts.rollbackOnFailure ?? env.sync.rollbackOnFailure,
-  };
+  const run = releaseRun(client, env, opts, emit);
   const source: RevisionSource = { kind: 'sync', hooks: opts.hooks ?? 'auto', description: 'sync', gitRevision: opts.gitRevision };
   const results: ReleaseResult[] = [];
   for (const release of releases) results.push(await syncRelease(run, release, source));
@@ -126,18 +130,7 @@ export async function runRollback(client: ClusterClient, scope: RollbackScope, o
       { hint: known ? `stored revisions: ${known}` : `it has never been synced into namespace ${release.namespace}` },
     );
   }
-  const run: ReleaseRun = {
-    client,
-    environment: env.name,
-    emit,
-    dryRun: opts.dryRun ?? false,
-    prune: opts.prune ?? env.sync.prune,
-    timeoutMs: opts.timeoutMs ?? env.sync.timeoutMs,
-    holder: opts.holder ?? defaultHolder(),
-    lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
-    historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
-    rollbackOnFailure: false,
-  };
+  const run = releaseRun(client, env, { ...opts, rollbackOnFailure: false }, emit);
   return syncRelease(run, storedRelease(release, target), {
     kind: 'rollback',
     hooks: 'never',
@@ -294,7 +287,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
     rendered: release.objects,
   });
   // Pending records list what was applied before too, so a crash leaves nothing untracked.
-  await writeRecord(run.client, record('pending', mergeEntries(plan.entries, plan.prune), source.description));
+  await writeRecord(run.client, record('pending', [...plan.entries, ...plan.prune], source.description));
 
   try {
     await runHooks(state, plan.preSync, 'pre-sync');
@@ -303,7 +296,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
     const kept = await prune(state, plan, false);
     await runHooks(state, plan.postSync, 'post-sync');
 
-    await writeRecord(run.client, record('deployed', mergeEntries(plan.entries, kept), source.description));
+    await writeRecord(run.client, record('deployed', [...plan.entries, ...kept], source.description));
     await supersede(run, inventory);
     await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
     return state.result('synced', { revision });
@@ -316,7 +309,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
         // The sync's own error is the one to report; a failing sync-fail hook is in the events and hooks.
       }
     }
-    await writeRecord(run.client, record('failed', mergeEntries(plan.entries, plan.prune), error.message));
+    await writeRecord(run.client, record('failed', [...plan.entries, ...plan.prune], error.message));
     await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
     const target = run.rollbackOnFailure && source.kind === 'sync' ? lastDeployed(inventory) : undefined;
     if (target === undefined || target.rendered.length === 0) return state.result('failed', { revision, error });
@@ -509,10 +502,6 @@ async function supersede(run: ReleaseRun, inventory: Inventory): Promise<void> {
   for (const old of inventory.records) {
     if (old.status === 'deployed') await writeRecord(run.client, { ...old, status: 'superseded' });
   }
-}
-
-function mergeEntries(first: readonly InventoryEntry[], more: readonly InventoryEntry[]): InventoryEntry[] {
-  return [...first, ...more];
 }
 
 function crdsOf(plan: SyncPlan): KubeObject[] {
