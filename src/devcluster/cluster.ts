@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../model/object.js';
+import { applyStructuralSchema } from './crschema.js';
 import { applyDefaults } from './defaults.js';
 import {
   PatchError,
@@ -47,6 +48,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   manager: string;
   subresource?: 'status';
+  /** Strict: fields a custom resource's schema does not declare are an error; otherwise they are dropped. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 export interface DeleteOptions {
@@ -395,6 +398,13 @@ export class Cluster {
     }
 
     if (!type.custom) applyDefaults(type.group, o);
+    else {
+      const unknown = applyStructuralSchema(o, type.schemas?.[version]);
+      if (unknown.length > 0 && opts.fieldValidation === 'Strict') {
+        const fields = unknown.map((f) => `unknown field "${f}"`).join(', ');
+        throw badRequest(`${type.kind} in version "${version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`);
+      }
+    }
     if (key === typeKey({ group: '', plural: 'services' })) this.allocateClusterIp(o, live);
     if (key === typeKey({ group: '', plural: 'persistentvolumeclaims' }) && live === undefined) {
       (o['spec'] as Obj)['volumeName'] = `pvc-${String(o.metadata['uid'])}`;

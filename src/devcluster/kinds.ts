@@ -23,6 +23,8 @@ export interface ResourceType {
   readonly fieldSelectors: readonly string[];
   /** Defined by a CustomResourceDefinition (generation counts every non-metadata change when there is no status subresource). */
   readonly custom: boolean;
+  /** Custom resources: the openAPIV3Schema of each served version. */
+  readonly schemas?: Readonly<Record<string, unknown>>;
 }
 
 type Row = [group: string, version: string, kind: string, plural: string, namespaced: boolean, shortNames: string, flags: string];

@@ -52,6 +52,7 @@ export function typeFromCrd(crd: KubeObject): ResourceType | undefined {
     generation: true,
     fieldSelectors: [],
     custom: true,
+    schemas: Object.fromEntries(versions.map((v) => [String(v['name']), obj(v['schema'])['openAPIV3Schema']])),
   };
 }
 

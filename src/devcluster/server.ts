@@ -202,7 +202,13 @@ export class ApiServer {
     const userAgent = String(req.headers['user-agent'] ?? '');
     const manager = q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown');
     const subresource = route.subresource === 'status' ? 'status' : undefined;
-    const writeOptions: WriteOptions = { dryRun, manager, ...(subresource === undefined ? {} : { subresource }) };
+    const validation = q.get('fieldValidation');
+    const writeOptions: WriteOptions = {
+      dryRun,
+      manager,
+      ...(subresource === undefined ? {} : { subresource }),
+      ...(validation === 'Strict' || validation === 'Warn' || validation === 'Ignore' ? { fieldValidation: validation } : {}),
+    };
     const wantsTable = String(req.headers['accept'] ?? '').includes('as=Table');
 
     if (route.subresource === 'scale' && name !== undefined) return this.scale(method, route, req, writeOptions);

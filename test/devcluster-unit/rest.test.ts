@@ -283,3 +283,42 @@ describe('simulated controllers', () => {
       .toBe(0);
   });
 });
+
+describe('custom resources', () => {
+  it('are served once their CRD exists, defaulted and pruned by its schema, strict validation refusing unknown fields', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 1 }, colour: { type: 'string' } } } } } },
+          },
+        ],
+      },
+    };
+    const GADGETS = '/apis/example.com/v1/namespaces/default/gadgets';
+    expect((await call('GET', GADGETS)).status).toBe(404);
+    expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
+    const resources = (await call('GET', '/apis/example.com/v1')).body['resources'] as Json[];
+    expect(resources.map((r) => r['name'])).toEqual(['gadgets', 'gadgets/status']);
+
+    const created = await call('POST', GADGETS, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: { colour: 'red', color: 'red' } });
+    expect(created.status).toBe(201);
+    expect(created.body['spec']).toEqual({ colour: 'red', size: 1 });
+    const strict = await call('POST', `${GADGETS}?fieldValidation=Strict`, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'h' }, spec: { color: 'red' } });
+    expect(strict.status).toBe(400);
+    expect(strict.body['message']).toContain('unknown field "spec.color"');
+
+    await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com');
+    await expect.poll(async () => (await call('GET', GADGETS)).status).toBe(404);
+  });
+});
