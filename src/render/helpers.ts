@@ -9,8 +9,11 @@
  * carries the template line, instead of hanging or allocating without bound.
  */
 import { createHash } from 'node:crypto';
+import type Handlebars from 'handlebars';
 import { KasaneError } from '../errors.js';
+import { withSortedKeys } from '../values/merge.js';
 import { parseYamlDocument } from '../yaml/read.js';
+import { compareGoStrings } from '../yaml/go-scalars.js';
 import { toGoJson, toHelmYaml } from '../yaml/write.js';
 import { FormatError, formatV, goQuote, goSprintf } from './helpers/go-format.js';
 
@@ -127,13 +130,37 @@ function order(a: unknown, b: unknown): number {
   throw new Misuse(`cannot order ${describeType(a)} and ${describeType(b)} (both must be numbers or both strings)`);
 }
 
+/**
+ * Go maps case rune by rune (unicode.ToUpper/ToLower): a character whose full case mapping is
+ * several characters (ß → SS) keeps its simple mapping, usually itself.
+ */
+function upperRune(ch: string): string {
+  const up = ch.toUpperCase();
+  return Array.from(up).length === 1 ? up : ch;
+}
+
+function lowerRune(ch: string): string {
+  if (ch === '\u0130') return 'i'; // İ: Go's simple lowercase mapping
+  const low = ch.toLowerCase();
+  return Array.from(low).length === 1 ? low : ch;
+}
+
+/** Title case for the Latin digraphs whose title form differs from their upper case (Go's unicode.ToTitle). */
+const TITLE_DIGRAPHS: Readonly<Record<string, string>> = {
+  '\u01c4': '\u01c5', '\u01c5': '\u01c5', '\u01c6': '\u01c5',
+  '\u01c7': '\u01c8', '\u01c8': '\u01c8', '\u01c9': '\u01c8',
+  '\u01ca': '\u01cb', '\u01cb': '\u01cb', '\u01cc': '\u01cb',
+  '\u01f1': '\u01f2', '\u01f2': '\u01f2', '\u01f3': '\u01f2',
+};
+
 /** Go's strings.Title: the first letter of every word, where words are split at separators. */
 function title(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    const separator = /[A-Za-z0-9_]/.test(prev) ? false : /[\p{L}\p{N}]/u.test(prev) ? false : true;
-    out += separator ? ch.toUpperCase() : ch;
+    // Go's isSeparator: ASCII other than letters, digits and _; beyond ASCII only white space.
+    const separator = prev.codePointAt(0)! <= 0x7f ? !/[A-Za-z0-9_]/.test(prev) : /[\s\u0085]/u.test(prev);
+    out += separator ? (TITLE_DIGRAPHS[ch] ?? upperRune(ch)) : ch;
     prev = ch;
   }
   return out;
@@ -223,7 +250,12 @@ function helpers(): Record<string, Helper> {
       for (let i = 0; i < args.length; i += 2) {
         Object.defineProperty(out, strval(args[i]), { value: i + 1 < args.length ? args[i + 1] : '', enumerable: true, writable: true, configurable: true });
       }
-      return out;
+      // Go maps iterate sorted; so do kasane's (the values inside are not copied).
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(out).sort(compareGoStrings)) {
+        Object.defineProperty(sorted, key, { value: out[key], enumerable: true, writable: true, configurable: true });
+      }
+      return sorted;
     },
     merge: (args) => {
       arity('merge', args, 1, Infinity);
@@ -243,8 +275,8 @@ function helpers(): Record<string, Helper> {
     },
     quote: (args) => args.filter((v) => v !== null && v !== undefined).map((v) => goQuote(strval(v))).join(' '),
     squote: (args) => args.filter((v) => v !== null && v !== undefined).map((v) => `'${strval(v)}'`).join(' '),
-    lower: (args) => (arity('lower', args, 1), str(args[0], 'the text').toLowerCase()),
-    upper: (args) => (arity('upper', args, 1), str(args[0], 'the text').toUpperCase()),
+    lower: (args) => (arity('lower', args, 1), Array.from(str(args[0], 'the text'), lowerRune).join('')),
+    upper: (args) => (arity('upper', args, 1), Array.from(str(args[0], 'the text'), upperRune).join('')),
     title: (args) => (arity('title', args, 1), title(str(args[0], 'the text'))),
     trim: (args) => (arity('trim', args, 1), str(args[0], 'the text').replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, '')),
     trunc: (args) => {
@@ -321,7 +353,7 @@ function helpers(): Record<string, Helper> {
         const value = parseYamlDocument(str(args[0], 'the YAML text'), 'fromYaml');
         if (value === null) return {};
         if (!isMap(value)) return { Error: notAMap('error unmarshaling JSON: while decoding JSON: ', value) };
-        return value;
+        return withSortedKeys(value);
       } catch (error) {
         if (error instanceof Misuse) throw error;
         return { Error: (error as Error).message };
@@ -332,7 +364,7 @@ function helpers(): Record<string, Helper> {
       try {
         const value: unknown = JSON.parse(str(args[0], 'the JSON text'));
         if (!isMap(value)) return { Error: notAMap('', value) };
-        return value;
+        return withSortedKeys(value);
       } catch (error) {
         if (error instanceof Misuse) throw error;
         return { Error: (error as Error).message };
@@ -389,6 +421,33 @@ function helpers(): Record<string, Helper> {
 /** The names registerHelpers installs. */
 export const HELPER_NAMES: readonly string[] = Object.keys(helpers());
 
+type BlockHelper = (this: unknown, value: unknown, options: Handlebars.HelperOptions) => unknown;
+
+/**
+ * `{{#if}}`, `{{#unless}}` and `{{#with}}` decide like Go's if/with: an empty map is false and 0 is
+ * false for `with` too (Handlebars alone would take `{}` as true and render `with 0`). `unless` asks
+ * `if`, so it follows. The built-ins still do the rendering, block params and `else` included.
+ */
+function goTruthBlocks(hb: typeof import('handlebars')): void {
+  const builtinIf = hb.helpers.if as BlockHelper | undefined;
+  const builtinWith = hb.helpers.with as BlockHelper | undefined;
+  if (builtinIf === undefined || builtinWith === undefined) return;
+  hb.registerHelper('if', function (this: unknown, ...args: unknown[]) {
+    if (args.length !== 2) return (builtinIf as (...a: unknown[]) => unknown).apply(this, args);
+    const [value, options] = args as [unknown, Handlebars.HelperOptions];
+    const resolved = typeof value === 'function' ? (value as () => unknown).call(this) : value;
+    const zeroCounts = resolved === 0 && options.hash?.includeZero === true;
+    return builtinIf.call(this, truth(resolved) || zeroCounts, options);
+  });
+  hb.registerHelper('with', function (this: unknown, ...args: unknown[]) {
+    if (args.length !== 2) return (builtinWith as (...a: unknown[]) => unknown).apply(this, args);
+    const [value, options] = args as [unknown, Handlebars.HelperOptions];
+    const resolved = typeof value === 'function' ? (value as () => unknown).call(this) : value;
+    if (!truth(resolved)) return options.inverse(this);
+    return builtinWith.call(this, resolved, options);
+  });
+}
+
 function isOptions(value: unknown): value is HelperOptions {
   return value !== null && typeof value === 'object' && 'hash' in value && 'data' in value;
 }
@@ -398,6 +457,7 @@ function isOptions(value: unknown): value is HelperOptions {
  * appends its options object to every call; it is stripped here and its `loc` gives errors a line.
  */
 export function registerHelpers(hb: typeof import('handlebars'), host: HelperHost): void {
+  goTruthBlocks(hb);
   for (const [name, body] of Object.entries(helpers())) {
     hb.registerHelper(name, function (this: unknown, ...raw: unknown[]) {
       const options = raw.length > 0 && isOptions(raw[raw.length - 1]) ? (raw.pop() as HelperOptions) : undefined;

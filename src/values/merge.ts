@@ -8,11 +8,14 @@
  *   layers are silent; a user `null` deletes the default it lands on. A `null` over a key that no chart
  *   default has stays in the values as `null` (Helm 4 keeps it too, verified with `helm template`).
  *
- * Inputs are never mutated; every map in the result is a fresh plain object. Keys such as `__proto__`
+ * Inputs are never mutated; every map in the result is a fresh plain object whose keys are in Go's
+ * sorted order, so `{{#each Values.x}}` visits them in the order Helm's `range` does, whatever order the
+ * files wrote them in. Keys such as `__proto__`
  * and `constructor` are stored as own data properties, so no layer can reach Object.prototype.
  */
 
 import { KasaneError } from '../errors.js';
+import { compareGoStrings } from '../yaml/go-scalars.js';
 
 export type Values = Record<string, unknown>;
 
@@ -43,6 +46,20 @@ export function cloneValue(value: unknown): unknown {
   if (isValuesMap(value)) {
     const copy: Values = {};
     for (const key of Object.keys(value)) setOwn(copy, key, cloneValue(value[key]));
+    return copy;
+  }
+  return value;
+}
+
+/**
+ * A deep copy whose maps list their keys in Go's sorted (byte-wise) order. (JavaScript still lists
+ * integer-like keys such as "10" first; Go would sort them as text.)
+ */
+export function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (isValuesMap(value)) {
+    const copy: Values = {};
+    for (const key of Object.keys(value).sort(compareGoStrings)) setOwn(copy, key, withSortedKeys(value[key]));
     return copy;
   }
   return value;
@@ -88,5 +105,5 @@ export function layerValues(layers: readonly unknown[]): Values {
   if (layers.length === 0) return {};
   const [chartDefaults, ...userLayers] = layers.map(asLayer);
   const user = userLayers.reduce<Values>((acc, layer) => mergeUser(acc, layer), {});
-  return coalesce(user, chartDefaults!);
+  return withSortedKeys(coalesce(user, chartDefaults!)) as Values;
 }

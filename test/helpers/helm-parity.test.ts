@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { helmAvailable, helmEval } from '../yaml/helm.js';
+import { helmAvailable, helmEval, helmTemplate } from '../yaml/helm.js';
+import { layerValues } from '../../src/values/merge.js';
 import { makeRenderer } from './render.js';
 
 const values = {
@@ -18,6 +19,7 @@ const values = {
   neg: -7,
   quoteMe: 'say "hi"\tnow\\',
   unicode: 'héllo ☃ 😀',
+  huge: 1e21,
   spaced: '  \t spaced \n ',
   yamlText: 'a: on\nb: [1, 0777]\nc: 2001-12-14\nd: {x: y}',
   yamlList: '- a\n- b',
@@ -97,6 +99,13 @@ const expressions = [
   'printf "%d" "str"',
   'printf "x" 1',
   'printf "%v %v" Values.map Values.nothing',
+  'printf "%e|%g|%.2e|%.3g|%.3g|%G|%E" 1234.5678 0.000012 5.0 1234.5678 0.00012345 Values.huge 0.5',
+  'printf "%.2f|%.2f|%.0f|%.0f|%.1f|%8.3f|%-8.2f|%+d|% d" 0.125 0.375 2.5 3.5 0.05 3.14159 2.5 5 5',
+  'printf "%o|%O|%#o|%b|%c|%U|%#x|%x" 8 8 8 5 65 9731 255 "hi"',
+  'printf "%v|%v|%v" Values.huge 0.000001 1234567.5',
+  'upper "straße café ŉ"',
+  'lower "ÀBC Ünï İ"',
+  'title "hELLO wORLD-foo_bar ünïcode ǆemal l’été"',
   'b64enc Values.unicode',
   'b64dec "aMOpbGxvIOKYgyDwn5iA"',
   'b64dec "not base64!"',
@@ -139,5 +148,37 @@ describe.skipIf(!helmAvailable)('checksums of chart files match helm', () => {
     const renderWithFile = makeRenderer({}, { 'config.ini': config });
     expect(renderWithFile('{{sha256sum (file "config.ini")}}')).toBe(fileSum);
     expect(renderWithFile('{{sha256sum (toYaml @root.Values)}}', { Values: values })).toBe(yamlSum);
+  });
+});
+
+describe.skipIf(!helmAvailable)('if, unless and with decide like Go templates', () => {
+  const subjects = ['emptyMap', 'map', 'emptyList', 'list', 'zero', 'replicas', 'empty', 'name', 'off', 'nothing', 'missing'];
+  const go = subjects
+    .map((k) => `${k}: "{{ if .Values.${k} }}if{{ else }}else{{ end }}/{{ with .Values.${k} }}with{{ else }}none{{ end }}/{{ if not .Values.${k} }}unless{{ end }}"`)
+    .join('\n');
+  const hbs = subjects
+    .map((k) => `${k}: "{{#if Values.${k}}}if{{else}}else{{/if}}/{{#with Values.${k}}}with{{else}}none{{/with}}/{{#unless Values.${k}}}unless{{/unless}}"`)
+    .join('\n');
+
+  it('for empty and non-empty maps, lists, numbers, strings, booleans and nil', () => {
+    const out = helmTemplate({ 'values.yaml': JSON.stringify(values), 'templates/t.yaml': `${go}\n` });
+    const helmLines = out.split('\n').filter((l) => /^[a-zA-Z]+: "/.test(l));
+    const ours = makeRenderer()(hbs, { Values: values }).split('\n');
+    expect(ours).toEqual(helmLines);
+  });
+
+  it('with still hands its value to the block', () => {
+    expect(makeRenderer()('{{#with Values.map}}{{b}}{{/with}}', { Values: values })).toBe('2');
+  });
+});
+
+describe.skipIf(!helmAvailable)('each over a map visits keys like Go range', () => {
+  it('for values, dict and fromJson', () => {
+    const go = '{{ range $k, $v := .Values.map }}{{ $k }}={{ $v }};{{ end }}|{{ range $k, $v := dict "b" 1 "a" 2 "C" 3 }}{{ $k }};{{ end }}|{{ range $k, $v := fromJson .Values.jsonText }}{{ $k }};{{ end }}';
+    const hbs = '{{#each Values.map}}{{@key}}={{this}};{{/each}}|{{#each (dict "b" 1 "a" 2 "C" 3)}}{{@key}};{{/each}}|{{#each (fromJson Values.jsonText)}}{{@key}};{{/each}}';
+    const out = helmTemplate({ 'values.yaml': JSON.stringify(values), 'templates/t.yaml': `r: |-\n  ${go}\n` });
+    const helmLine = /^r: \|-\n {2}(.*)$/m.exec(out)![1];
+    const unsorted = { ...values, map: { b: 2, a: 'x<y>&z' } };
+    expect(makeRenderer()(hbs, { Values: layerValues([{}, unsorted]) })).toBe(helmLine);
   });
 });

@@ -74,6 +74,13 @@ describe('layerValues', () => {
     ).toEqual({ a: { x: 1, y: 3 }, list: [9], s: 'b' });
   });
 
+  it('lists every map\'s keys in Go\'s sorted order, as Helm\'s range visits them', () => {
+    const out = layerValues([{ z: 1, env: { ZONE: 'a', API_URL: 'b' } }, { b: { y: 1, x: 2 }, a: 0 }]);
+    expect(Object.keys(out)).toEqual(['a', 'b', 'env', 'z']);
+    expect(Object.keys(out.env as object)).toEqual(['API_URL', 'ZONE']);
+    expect(Object.keys(out.b as object)).toEqual(['x', 'y']);
+  });
+
   it('never mutates its inputs', () => {
     const base = { a: { x: 1 }, l: [{ m: 1 }] };
     const over = { a: { y: 2 }, z: null };

@@ -78,6 +78,126 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
+// ---- exact decimal rounding, as Go's strconv does for %e %f %g with a precision ----------------
+
+interface Decimal {
+  /** Significant digits, no leading zeros ('' for zero). */
+  digits: string;
+  /** Position of the decimal point relative to the start of `digits`. */
+  dp: number;
+}
+
+/** The exact decimal value of a finite, non-negative double. */
+function exactDecimal(x: number): Decimal {
+  if (x === 0) return { digits: '', dp: 0 };
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biasedExp = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & ((1n << 52n) - 1n);
+  let exp2: number;
+  if (biasedExp === 0) exp2 = -1074;
+  else {
+    mantissa |= 1n << 52n;
+    exp2 = biasedExp - 1075;
+  }
+  let digits: string;
+  let dp: number;
+  if (exp2 >= 0) {
+    digits = (mantissa << BigInt(exp2)).toString();
+    dp = digits.length;
+  } else {
+    const k = -exp2;
+    digits = (mantissa * 5n ** BigInt(k)).toString();
+    dp = digits.length - k;
+  }
+  const trimmed = digits.replace(/0+$/, '');
+  return { digits: trimmed, dp };
+}
+
+/** Rounds to `nd` significant digits, half to even on an exact tie (Go's decimal rounding). */
+function roundDecimal(d: Decimal, nd: number): Decimal {
+  if (nd < 0) return { digits: '', dp: d.dp };
+  if (d.digits.length <= nd) return d;
+  const next = d.digits.charCodeAt(nd) - 48;
+  const exactHalf = next === 5 && nd + 1 === d.digits.length;
+  const prevOdd = nd > 0 && (d.digits.charCodeAt(nd - 1) - 48) % 2 === 1;
+  const up = next > 5 || (next === 5 && !exactHalf) || (exactHalf && prevOdd);
+  let kept = d.digits.slice(0, nd);
+  let dp = d.dp;
+  if (up) {
+    if (kept === '') {
+      kept = '1';
+      dp++;
+    } else {
+      const bumped = (BigInt(kept) + 1n).toString();
+      if (bumped.length > kept.length) dp++;
+      kept = bumped;
+    }
+  }
+  return { digits: kept.replace(/0+$/, ''), dp };
+}
+
+function digitAt(d: Decimal, i: number): string {
+  return i >= 0 && i < d.digits.length ? d.digits[i]! : '0';
+}
+
+function fixedText(d: Decimal, prec: number): string {
+  let out = '';
+  if (d.dp > 0) for (let i = 0; i < d.dp; i++) out += digitAt(d, i);
+  else out = '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) out += digitAt(d, d.dp + i);
+  }
+  return out;
+}
+
+function expText(d: Decimal, prec: number, e: string): string {
+  const exp = d.digits === '' ? 0 : d.dp - 1;
+  let out = digitAt(d, 0);
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) out += digitAt(d, i);
+  }
+  const abs = Math.abs(exp);
+  return `${out}${e}${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+}
+
+/** Go's strconv.FormatFloat(|x|, verb, prec, 64) for verbs e, f, g (sign handled by the caller). */
+function formatFloatAbs(x: number, verb: 'e' | 'f' | 'g', prec: number | undefined): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : '+Inf';
+  const exact = exactDecimal(x);
+  switch (verb) {
+    case 'f': {
+      const p = prec ?? 6;
+      return fixedText(roundDecimal(exact, exact.dp + p), p);
+    }
+    case 'e': {
+      const p = prec ?? 6;
+      return expText(roundDecimal(exact, p + 1), p, 'e');
+    }
+    case 'g': {
+      if (prec === undefined) return goFormatFloatG(x);
+      let p = prec === 0 ? 1 : prec;
+      const d = roundDecimal(exact, p);
+      let eprec = p;
+      if (eprec > d.digits.length && d.digits.length >= d.dp) eprec = d.digits.length;
+      const exp = d.dp - 1;
+      if (exp < -4 || exp >= eprec) {
+        if (p > d.digits.length) p = d.digits.length;
+        return expText(d, Math.max(p - 1, 0), 'e');
+      }
+      if (p > d.dp) p = d.digits.length;
+      return fixedText(d, Math.max(p - d.dp, 0));
+    }
+  }
+}
+
+function signOf(n: number, spec: Spec): string {
+  return n < 0 || Object.is(n, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
+}
+
 function pad(text: string, width: number | undefined, left: boolean, zero: boolean): string {
   if (width === undefined) return text;
   const length = Array.from(text).length;
@@ -115,16 +235,36 @@ function formatArg(verb: string, arg: unknown, spec: Spec): string {
       if (typeof arg === 'string') return goQuote(arg);
       return bad();
     case 'd':
-      if (typeof arg === 'number' && isIntegral(arg)) {
-        const text = String(Math.abs(arg));
-        return (arg < 0 ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + text;
-      }
+      if (typeof arg === 'number' && isIntegral(arg)) return (arg < 0 ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + String(Math.abs(arg));
       return bad();
     case 'f':
     case 'F':
-      if (typeof arg === 'number') {
-        const text = Math.abs(arg).toFixed(spec.precision ?? 6);
-        return (arg < 0 || Object.is(arg, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + text;
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G': {
+      if (typeof arg !== 'number') return bad();
+      const base = verb.toLowerCase() as 'e' | 'f' | 'g';
+      const text = signOf(arg, spec) + formatFloatAbs(Math.abs(arg), base, spec.precision);
+      return verb === 'E' || verb === 'G' ? text.toUpperCase() : text;
+    }
+    case 'o':
+    case 'O':
+    case 'b':
+      if (typeof arg === 'number' && isIntegral(arg)) {
+        const digits = Math.abs(arg).toString(verb === 'b' ? 2 : 8);
+        const prefix = verb === 'O' ? '0o' : spec.sharp && verb === 'o' ? '0' : '';
+        return signOf(arg, spec) + prefix + digits;
+      }
+      return bad();
+    case 'c':
+      if (typeof arg === 'number' && isIntegral(arg)) {
+        return arg >= 0 && arg <= 0x10ffff && !(arg >= 0xd800 && arg <= 0xdfff) ? String.fromCodePoint(arg) : '\ufffd';
+      }
+      return bad();
+    case 'U':
+      if (typeof arg === 'number' && isIntegral(arg)) {
+        return `U+${Math.abs(arg).toString(16).toUpperCase().padStart(4, '0')}`;
       }
       return bad();
     case 'x':
@@ -144,7 +284,10 @@ function formatArg(verb: string, arg: unknown, spec: Spec): string {
   }
 }
 
-/** Go's fmt.Sprintf for the verbs charts use: %s %d %v %q %f %x %X %t %% with flags, width and precision. */
+/**
+ * Go's fmt.Sprintf for the verbs charts use: %s %q %v %d %f %e %g %x %X %o %O %b %c %U %t %% with
+ * flags, width and precision. Float verbs accept every number (Helm's values are float64s).
+ */
 export function goSprintf(format: string, args: readonly unknown[]): string {
   let out = '';
   let argIndex = 0;
