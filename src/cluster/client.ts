@@ -68,9 +68,9 @@ export interface ConnectOptions {
   concurrency?: number;
 }
 
-/** Loads the kubeconfig and prepares a client; no request is sent until the first call. */
+/** Loads the kubeconfig (and client-node) and prepares a client; no request is sent until the first call. */
 export async function connect(opts: ConnectOptions): Promise<ClusterClient> {
-  const kube = loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context, env: opts.env });
+  const kube = await loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context, env: opts.env });
   return new HttpClusterClient(kube, opts.retry ?? DEFAULT_RETRY, opts.concurrency ?? 16);
 }
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { KubeconfigError } from './errors.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -39,8 +39,20 @@ interface ConfigParts {
   currentContext: string | undefined;
 }
 
-function readFile(file: string): ConfigParts {
-  const kc = new KubeConfig();
+type ClientNode = typeof import('@kubernetes/client-node');
+
+/**
+ * client-node is loaded on first use: importing it costs seconds of start-up (its generated API
+ * clients), which commands that never talk to a cluster (render, lint) should not pay.
+ */
+let clientNode: Promise<ClientNode> | undefined;
+function loadClientNode(): Promise<ClientNode> {
+  clientNode ??= import('@kubernetes/client-node');
+  return clientNode;
+}
+
+function readFile(lib: ClientNode, file: string): ConfigParts {
+  const kc = new lib.KubeConfig();
   try {
     kc.loadFromFile(file);
   } catch (err) {
@@ -104,9 +116,10 @@ function inClusterParts(opts: KubeconfigOptions): ConfigParts | undefined {
   };
 }
 
-export function loadKubeconfig(opts: KubeconfigOptions): LoadedKubeconfig {
+export async function loadKubeconfig(opts: KubeconfigOptions): Promise<LoadedKubeconfig> {
+  const lib = await loadClientNode();
   const { files, explicit, source } = configFiles(opts);
-  let parts = merge(files.map(readFile));
+  let parts = merge(files.map((f) => readFile(lib, f)));
 
   const wanted = opts.context ?? parts.currentContext;
   if (!explicit && wanted === undefined) {
@@ -141,7 +154,7 @@ export function loadKubeconfig(opts: KubeconfigOptions): LoadedKubeconfig {
   }
   const user = parts.users.find((u) => u.name === context.user) ?? null;
 
-  const config = new KubeConfig();
+  const config = new lib.KubeConfig();
   config.loadFromOptions({
     // Plain HTTP has no TLS to verify; client-node refuses http:// unless told so, kubectl does not.
     clusters: parts.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c)),
