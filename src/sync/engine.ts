@@ -231,7 +231,7 @@ async function previewRelease(state: ReleaseState, source: RevisionSource): Prom
   await applySteps(state, plan.apply, { dryRun: true, missingNamespace: missingNamespace ? release.namespace : undefined });
   await prune(state, plan, true);
   for (const hook of plan.postSync) state.emit({ type: 'hook-started', release: release.name, phase: 'post-sync', ref: refOf(hook.object), dryRun: true });
-  return state.result(state.changes.length > 0 || state.plannedHooks.length > 0 ? 'synced' : 'unchanged');
+  return state.result(state.changes.length > 0 || state.plannedHooks.length > 0 ? 'out-of-sync' : 'unchanged');
 }
 
 async function applyRelease(state: ReleaseState, source: RevisionSource): Promise<ReleaseResult> {

@@ -30,7 +30,8 @@ export type SyncEvent =
   | { readonly type: 'release-finished'; readonly release: string; readonly result: ReleaseResult }
   | { readonly type: 'sync-finished'; readonly result: SyncResult };
 
-export type ReleaseStatus = 'synced' | 'unchanged' | 'failed';
+/** `out-of-sync` only in a dry run: a real sync would change something or run hooks. */
+export type ReleaseStatus = 'synced' | 'unchanged' | 'out-of-sync' | 'failed';
 
 export interface ObjectChange {
   readonly ref: ObjectRef;

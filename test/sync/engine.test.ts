@@ -281,6 +281,7 @@ describe('runSync against the devcluster', () => {
     const writes = c.stats.writes;
     const { release: r } = await sync(c, app('blue'), { dryRun: true });
     expect(c.stats.writes).toBe(writes);
+    expect(r.status).toBe('out-of-sync');
     expect(r.changes.map((x) => `${x.action} ${x.ref.kind}/${x.ref.name}`)).toEqual([
       'created Namespace/shop',
       'created ConfigMap/settings',

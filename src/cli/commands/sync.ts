@@ -154,6 +154,7 @@ function summary(r: ReleaseResult, dryRun: boolean): string {
     case 'unchanged':
       return `release ${r.release}: in sync, nothing to do`;
     case 'synced':
+    case 'out-of-sync':
       return `release ${r.release}: synced, revision ${r.revision ?? '?'} (${parts.join(', ')})`;
     case 'failed':
       return `release ${r.release}: FAILED${r.revision === undefined ? '' : `, revision ${r.revision}`}${
