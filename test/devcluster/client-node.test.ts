@@ -141,7 +141,8 @@ describe('@kubernetes/client-node against the devcluster', () => {
     const forced = await objects.patch({ ...svc, spec: { ...svc.spec, selector: { app: 'other' } } }, undefined, undefined, 'intruder', true, PatchStrategy.ServerSideApply);
     expect((forced as KubernetesObject & { spec: { selector: Record<string, string> } }).spec.selector).toEqual({ app: 'other' });
 
-    // Custom resource, once its CRD is established.
+    // Custom resource, once its CRD is established. client-node serializes a CRD through its typed model,
+    // which knows `x-kubernetes-preserve-unknown-fields` only by its TypeScript name.
     await objects.create({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -150,7 +151,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
         group: 'example.org',
         scope: 'Namespaced',
         names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
-        versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
       },
     } as KubernetesObject);
     await eventually(
@@ -160,6 +161,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
     const gadget = { apiVersion: 'example.org/v1alpha1', kind: 'Gadget', metadata: { name: 'g1', namespace: 'generic' }, spec: { size: 3 } };
     const created: KubernetesObject = await objects.create<KubernetesObject>(gadget);
     expect(created.metadata?.uid).toBeTruthy();
+    expect((created as KubernetesObject & { spec?: unknown }).spec).toEqual({ size: 3 });
     const patchedGadget = await objects.patch(
       { ...gadget, spec: { size: 4 } },
       undefined,
