@@ -143,6 +143,25 @@ const CHECKS: Record<string, Check[]> = {
         : [{ type: 'Forbidden', field: 'spec', detail: 'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' }];
     },
   ],
+  'apiextensions.k8s.io/CustomResourceDefinition': [
+    (o) => {
+      const spec = obj(o['spec']);
+      const names = obj(spec['names']);
+      const errors: FieldError[] = [];
+      const expected = `${String(names['plural'] ?? '')}.${String(spec['group'] ?? '')}`;
+      if (o.metadata.name !== expected) errors.push(fieldError('Invalid', 'metadata.name', 'must be spec.names.plural+"."+spec.group', o.metadata.name));
+      if (typeof names['kind'] !== 'string' || names['kind'] === '') errors.push(fieldError('Required', 'spec.names.kind', ''));
+      if (!['Namespaced', 'Cluster'].includes(String(spec['scope']))) {
+        errors.push(fieldError('NotSupported', 'spec.scope', 'supported values: "Cluster", "Namespaced"', spec['scope']));
+      }
+      const versions = Array.isArray(spec['versions']) ? spec['versions'].map(obj) : [];
+      if (versions.filter((v) => v['storage'] === true).length !== 1) {
+        errors.push(fieldError('Invalid', 'spec.versions', 'must have exactly one version marked as storage version', versions.map((v) => v['name'])));
+      }
+      return errors;
+    },
+    immutable('spec.scope'),
+  ],
   '/Secret': [immutableIfMarked('data'), immutableIfMarked('stringData')],
   '/ConfigMap': [immutableIfMarked('data'), immutableIfMarked('binaryData')],
 };
