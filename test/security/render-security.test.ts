@@ -4,7 +4,7 @@
  * or --set keys, or make a helper run away with memory or time. Every case runs the built CLI in a child
  * process with a planted secret in its environment and a deadline.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,6 +127,90 @@ describe('the file helper stays inside the chart', () => {
     const result = await render(makeRepo({ templates: { 'cm.yaml': probe('{{trim (file "files/ok.txt")}}') } }));
     expect(result.code, result.stderr).toBe(0);
     expect(probedValue(result)).toBe('[inside]');
+  }, CASE_TIMEOUT);
+});
+
+describe('nothing is read from outside the repository', () => {
+  // Git stores symlinks, so a commit can point any repository file at the daemon's own files
+  // (its kubeconfig, a service account token). Argo CD refuses such out-of-bounds symlinks; so must kasane.
+  const outsideValues = `secret: ${OUTSIDE}\n`;
+  const template = probe('{{Values.secret}}');
+
+  function repoWithOutside(): { root: string; outsideDir: string } {
+    const root = makeRepo({ templates: { 'cm.yaml': template } });
+    const outsideDir = mkdtempSync(join(tmpdir(), 'kasane-security-outside-'));
+    writeFileSync(join(outsideDir, 'values.yaml'), outsideValues);
+    writeFileSync(
+      join(outsideDir, 'sec.yaml'),
+      `values:\n  secret: ${OUTSIDE}\nreleases:\n  - name: evil\n    chart: evil\n    namespace: sec\n`,
+    );
+    writeFileSync(
+      join(outsideDir, 'leak.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\ndata:\n  v: ${OUTSIDE}\n`,
+    );
+    return { root, outsideDir };
+  }
+
+  function refused(result: CliResult, names: string): void {
+    expectNoLeak(result);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(names);
+    expect(result.stderr).not.toMatch(/internal error/i);
+  }
+
+  it('refuses a valuesFiles entry that climbs out of the repository', async () => {
+    const { root } = repoWithOutside();
+    writeFileSync(join(root, 'environments', 'sec.yaml'), 'releases:\n  - name: evil\n    chart: evil\n    namespace: sec\n    valuesFiles: [../outside.yaml]\n');
+    refused(await render(root), 'environments/sec.yaml');
+  }, CASE_TIMEOUT);
+
+  it('refuses a chart name that climbs out of charts/', async () => {
+    const { root } = repoWithOutside();
+    writeFileSync(join(root, 'environments', 'sec.yaml'), 'releases:\n  - name: evil\n    chart: ../../elsewhere\n    namespace: sec\n');
+    refused(await render(root), 'environments/sec.yaml');
+  }, CASE_TIMEOUT);
+
+  it('refuses a valuesFiles entry that is a symlink to a file outside the repository', async () => {
+    const { root, outsideDir } = repoWithOutside();
+    symlinkSync(join(outsideDir, 'values.yaml'), join(root, 'environments', 'linked.yaml'));
+    writeFileSync(join(root, 'environments', 'sec.yaml'), 'releases:\n  - name: evil\n    chart: evil\n    namespace: sec\n    valuesFiles: [environments/linked.yaml]\n');
+    refused(await render(root), 'environments/linked.yaml');
+  }, CASE_TIMEOUT);
+
+  it('refuses a chart values.yaml that is a symlink to a file outside the repository', async () => {
+    const { root, outsideDir } = repoWithOutside();
+    const target = join(root, 'charts', 'evil', 'values.yaml');
+    rmSync(target);
+    symlinkSync(join(outsideDir, 'values.yaml'), target);
+    refused(await render(root), 'charts/evil/values.yaml');
+  }, CASE_TIMEOUT);
+
+  it('refuses an environment file that is a symlink to a file outside the repository', async () => {
+    const { root, outsideDir } = repoWithOutside();
+    const target = join(root, 'environments', 'sec.yaml');
+    rmSync(target);
+    symlinkSync(join(outsideDir, 'sec.yaml'), target);
+    refused(await render(root), 'environments/sec.yaml');
+  }, CASE_TIMEOUT);
+
+  it('never renders a template that is a symlink to a file outside the repository', async () => {
+    const { root, outsideDir } = repoWithOutside();
+    symlinkSync(join(outsideDir, 'leak.yaml'), join(root, 'charts', 'evil', 'templates', 'leak.yaml'));
+    const result = await render(root);
+    expectNoLeak(result);
+    expect(result.stdout).not.toContain('leaked');
+  }, CASE_TIMEOUT);
+
+  it('still follows a symlink that stays inside the repository (the refusals are about the boundary)', async () => {
+    const { root } = repoWithOutside();
+    mkdirSync(join(root, 'common'));
+    writeFileSync(join(root, 'common', 'values.yaml'), 'secret: shared-inside\n');
+    symlinkSync(join('..', 'common', 'values.yaml'), join(root, 'environments', 'linked.yaml'));
+    writeFileSync(join(root, 'environments', 'sec.yaml'), 'releases:\n  - name: evil\n    chart: evil\n    namespace: sec\n    valuesFiles: [environments/linked.yaml]\n');
+    const result = await render(root);
+    expect(result.code, result.stderr).toBe(0);
+    expect(probedValue(result)).toBe('[shared-inside]');
   }, CASE_TIMEOUT);
 });
 
