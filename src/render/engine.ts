@@ -21,6 +21,8 @@ const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = {
   allowedProtoMethods: {},
 };
 const MAX_INCLUDE_DEPTH = 64;
+/** Stands for the text given to `tpl` while it renders; errors are reported at the caller. */
+const TPL_STRING = '(tpl string)';
 
 /** The root context every template of a release sees (Helm-cased). */
 export interface TemplateContext {
@@ -129,16 +131,25 @@ export class ChartRenderer {
   }
 
   private tpl(template: string, context: unknown): string {
-    const current = this.stack[this.stack.length - 1];
-    const source: ChartSource = { file: `${current?.file ?? this.chart.path} (tpl string)`, text: template };
-    let compiled: Handlebars.TemplateDelegate;
+    const caller = this.stack[this.stack.length - 1];
+    const source: ChartSource = { file: TPL_STRING, text: template };
     try {
-      this.hb.parse(template);
-      compiled = this.hb.compile(template, COMPILE_OPTIONS);
+      let compiled: Handlebars.TemplateDelegate;
+      try {
+        this.hb.parse(template);
+        compiled = this.hb.compile(template, COMPILE_OPTIONS);
+      } catch (err) {
+        throw this.syntaxError(source, err);
+      }
+      return this.run(source, () => compiled(context, RUNTIME_OPTIONS));
     } catch (err) {
-      throw this.syntaxError(source, err);
+      if (caller === undefined || (err instanceof TemplateError && err.location.file !== TPL_STRING)) throw err;
+      // A tpl string has no file: the error belongs to the template that called tpl.
+      const inner = err instanceof TemplateError ? err.detail.split('\n')[0] : err instanceof Error ? err.message : String(err);
+      const line = this.lineOfCall(caller, 'tpl');
+      const at = { file: caller.file, ...(line === undefined ? {} : { line }) };
+      throw new TemplateError(at, `tpl ${JSON.stringify(template)}: ${inner}`, line === undefined ? undefined : lineOf(caller.text, line), { cause: err });
     }
-    return this.run(source, () => compiled(context, RUNTIME_OPTIONS));
   }
 
   /** Runs a render with `source` as the current file; turns what it throws into a TemplateError about that file. */
@@ -160,7 +171,7 @@ export class ChartRenderer {
       return new TemplateError(at, err.detail, err.line === undefined ? undefined : lineOf(source.text, err.line), { cause: err });
     }
     if (err instanceof ChartFileError) {
-      const line = this.lineOfFileCall(source, err.requested);
+      const line = this.lineOfCall(source, 'file', err.requested);
       const at = { file: source.file, ...(line === undefined ? {} : { line }) };
       return new TemplateError(at, err.message, line === undefined ? undefined : lineOf(source.text, line), {
         ...(err.hint === undefined ? {} : { hint: err.hint }),
@@ -175,22 +186,26 @@ export class ChartRenderer {
     return new TemplateError(at, detail, typeof line === 'number' ? lineOf(source.text, line) : undefined, { cause: err });
   }
 
-  /** The line of a `file "<path>"` call, so a refused path points at its call (the host does not know the line). */
-  private lineOfFileCall(source: ChartSource, requested: string): number | undefined {
-    let line: number | undefined;
+  /**
+   * The line of the call of `helper` in a template, for errors raised where Handlebars gives no line
+   * (inside the host): the call whose first argument is the literal `argument`, or else the only call.
+   */
+  private lineOfCall(source: ChartSource, helper: string, argument?: string): number | undefined {
+    const lines: number[] = [];
+    let exact: number | undefined;
     try {
       walk(this.hb.parse(source.text), (node) => {
-        if (line !== undefined || (node.type !== 'SubExpression' && node.type !== 'MustacheStatement')) return;
+        if (node.type !== 'SubExpression' && node.type !== 'MustacheStatement') return;
         const call = node as hbs.AST.SubExpression;
+        if ((call.path as hbs.AST.PathExpression).original !== helper || node.loc === undefined) return;
+        lines.push(node.loc.start.line);
         const first = call.params[0];
-        if ((call.path as hbs.AST.PathExpression).original === 'file' && first?.type === 'StringLiteral' && (first as hbs.AST.StringLiteral).value === requested) {
-          line = node.loc?.start.line;
-        }
+        if (exact === undefined && first?.type === 'StringLiteral' && (first as hbs.AST.StringLiteral).value === argument) exact = node.loc.start.line;
       });
     } catch {
       return undefined;
     }
-    return line;
+    return exact ?? (lines.length === 1 ? lines[0] : undefined);
   }
 
   private syntaxError(source: ChartSource, err: unknown): TemplateError {

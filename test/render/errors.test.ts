@@ -119,6 +119,18 @@ describe('render errors name the template file and the line in the template', ()
     expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/_name\.hbs:2: .*name\.suffix is required/);
   });
 
+  it('errors inside a tpl string are reported at the tpl call of the template', () => {
+    const root = repoWith(
+      { 'a.yaml': `${configMap('a')}data:\n  host: {{ tpl Values.hostTemplate this }}\n` },
+      'hostTemplate: "{{ required \\"global.domain is required\\" Values.global.domain }}"\n',
+    );
+    expect(problemsOf(root)).toEqual([
+      expect.stringMatching(/^charts\/app\/templates\/a\.yaml:6: tpl ".*": required value missing: global\.domain is required/),
+    ]);
+    const broken = repoWith({ 'a.yaml': `${configMap('a')}data:\n  host: {{ tpl Values.t this }}\n` }, 't: "{{ oops"\n');
+    expect(problemsOf(broken)[0]).toMatch(/^charts\/app\/templates\/a\.yaml:6: tpl "\{\{ oops": template syntax error/);
+  });
+
   it('an unknown chart says which charts exist', () => {
     const root = writeRepo({
       'charts/app/Chart.yaml': chartYaml(),
