@@ -134,7 +134,7 @@ describe('server-side apply properties', () => {
         const mine = entries(afterB).find(isMe);
         for (const path of want.keys()) expect(mine && owns(mine, path), printed(path)).toBe(true);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -146,7 +146,7 @@ describe('server-side apply properties', () => {
         expect(twice.ok).toBe(true);
         if (twice.ok) expect(isSemanticNoOp(once, twice.object)).toBe(true);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -164,7 +164,7 @@ describe('server-side apply properties', () => {
           if (ownedByOthers(r.object, path)) expect(liveLeaves.get(path)).toEqual(value);
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -180,7 +180,7 @@ describe('server-side apply properties', () => {
         const reported = new Set(r.ok ? [] : r.conflicts.map((c) => c.field));
         expect([...reported].sort()).toEqual([...expected].sort());
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });

@@ -108,7 +108,8 @@ function combine(a: FieldSet | undefined, b: FieldSet | undefined, op: (x: boole
   const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
   for (const k of keys) {
     const child = combine(a?.children.get(k), b?.children.get(k), op);
-    if (!child.isEmpty()) out.children.set(k, child);
+    // Children are only kept when non-empty, so this is emptiness without a walk.
+    if (child.member || child.children.size > 0) out.children.set(k, child);
   }
   return out;
 }
@@ -143,8 +144,8 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
     case 'i':
       return Number(ra) - Number(rb);
     case 'k': {
-      const ea = Object.entries(JSON.parse(ra) as Record<string, unknown>);
-      const eb = Object.entries(JSON.parse(rb) as Record<string, unknown>);
+      const ea = keyFields(ra);
+      const eb = keyFields(rb);
       for (let i = 0; i < Math.min(ea.length, eb.length); i++) {
         const [na, va] = ea[i]!;
         const [nb, vb] = eb[i]!;
@@ -156,6 +157,18 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
     default:
       return compareValues(JSON.parse(ra), JSON.parse(rb));
   }
+}
+
+const parsedKeys = new Map<string, [string, unknown][]>();
+
+function keyFields(json: string): [string, unknown][] {
+  let fields = parsedKeys.get(json);
+  if (!fields) {
+    if (parsedKeys.size > 10_000) parsedKeys.clear();
+    fields = Object.entries(JSON.parse(json) as Record<string, unknown>);
+    parsedKeys.set(json, fields);
+  }
+  return fields;
 }
 
 function compareStrings(a: string, b: string): number {
