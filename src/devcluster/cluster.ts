@@ -453,8 +453,13 @@ export class Cluster {
     if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
       if (typeof before === 'string' && before !== '') spec['clusterIP'] = before;
       else {
-        const n = this.clusterIpCounter++;
-        spec['clusterIP'] = `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+        const used = new Set(this.store.list('/services').map((svc) => (isObj(svc['spec']) ? svc['spec']['clusterIP'] : undefined)));
+        let ip: string;
+        do {
+          const n = this.clusterIpCounter++;
+          ip = `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+        } while (used.has(ip));
+        spec['clusterIP'] = ip;
       }
     }
     spec['clusterIPs'] = [spec['clusterIP']];
