@@ -165,10 +165,15 @@ describe('kubectl against the devcluster', () => {
 
   it('shows the defaults a real API server fills in', async () => {
     const c = getCluster();
-    const ns = await getJson(c, ['namespace', 'shop']);
+    const [ns, deploy, svc, job, secret] = await Promise.all([
+      getJson(c, ['namespace', 'shop']),
+      getJson(c, ['deployment', 'web', '-n', 'shop']),
+      getJson(c, ['service', 'web', '-n', 'shop']),
+      getJson(c, ['job', 'migrate', '-n', 'shop']),
+      getJson(c, ['secret', 'web-secret', '-n', 'shop']),
+    ]);
     expect(ns.metadata.labels).toMatchObject({ 'kubernetes.io/metadata.name': 'shop' });
 
-    const deploy = await getJson(c, ['deployment', 'web', '-n', 'shop']);
     expect(deploy.spec.replicas).toBe(1);
     expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
     expect(deploy.spec.revisionHistoryLimit).toBe(10);
@@ -180,17 +185,14 @@ describe('kubectl against the devcluster', () => {
     expect(sidecar.imagePullPolicy).toBe('Always');
     expect(deploy.metadata.generation).toBe(1);
 
-    const svc = await getJson(c, ['service', 'web', '-n', 'shop']);
     expect(svc.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }] });
     expect(svc.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
-    const job = await getJson(c, ['job', 'migrate', '-n', 'shop']);
     expect(job.spec).toMatchObject({ backoffLimit: 6, completions: 1, parallelism: 1 });
     expect(Object.values(job.spec.selector.matchLabels)).toContain(job.metadata.uid);
     expect(Object.values(job.spec.template.metadata.labels)).toContain(job.metadata.uid);
     expect(job.spec.template.metadata.labels).toMatchObject({ 'job-name': 'migrate' });
 
-    const secret = await getJson(c, ['secret', 'web-secret', '-n', 'shop']);
     expect(secret.type).toBe('Opaque');
     expect(secret.data).toEqual({ password: 'aHVudGVyMg==' });
   });
@@ -431,13 +433,17 @@ metadata: {name: ${name}, namespace: sel, labels: {suite: sel, ${labels}}}
     );
     const names = async (...args: string[]): Promise<string[]> =>
       expectOk(await c.kubectl(['get', 'configmaps', '-n', 'sel', '-o', 'name', ...args])).stdout.split('\n').filter(Boolean).sort();
-    expect(await names('-l', 'app=web')).toEqual(['configmap/a', 'configmap/b']);
-    expect(await names('-l', 'app!=web,suite=sel')).toEqual(['configmap/c']);
-    expect(await names('-l', 'env in (a,c)')).toEqual(['configmap/a', 'configmap/c']);
-    expect(await names('-l', 'env notin (a),suite')).toEqual(['configmap/b', 'configmap/c']);
-    expect(await names('-l', 'suite=sel,!x')).toEqual(['configmap/a', 'configmap/c']);
-    expect(await names('--field-selector', 'metadata.name=b')).toEqual(['configmap/b']);
-    expect(await names('-l', 'app in (nothing)')).toEqual([]);
+    const selections: Array<[string[], string[]]> = [
+      [['-l', 'app=web'], ['configmap/a', 'configmap/b']],
+      [['-l', 'app!=web,suite=sel'], ['configmap/c']],
+      [['-l', 'env in (a,c)'], ['configmap/a', 'configmap/c']],
+      [['-l', 'env notin (a),suite'], ['configmap/b', 'configmap/c']],
+      [['-l', 'suite=sel,!x'], ['configmap/a', 'configmap/c']],
+      [['--field-selector', 'metadata.name=b'], ['configmap/b']],
+      [['-l', 'app in (nothing)'], []],
+    ];
+    const selected = await Promise.all(selections.map(([args]) => names(...args)));
+    selections.forEach(([args, expected], i) => expect(selected[i], args.join(' ')).toEqual(expected));
 
     const bad = await c.kubectl(['get', 'configmaps', '-n', 'sel', '--field-selector', 'data.greeting=hi']);
     expect(bad.code).toBe(1);
