@@ -47,6 +47,7 @@ export class ChartRenderer {
   private readonly partials = new Map<string, { source: ChartSource; render: Handlebars.TemplateDelegate }>();
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
+  private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(private readonly chart: Chart) {
     this.hb.unregisterHelper('log');
@@ -108,6 +109,15 @@ export class ChartRenderer {
 
   /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
   render(source: ChartSource, context: TemplateContext): RenderedTemplate {
+    const template = this.compiled(source);
+    const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
+    return { source, output: unmark(text) };
+  }
+
+  /** A template compiled with line markers, once per chart (releases of one chart share it). */
+  private compiled(source: ChartSource): Handlebars.TemplateDelegate {
+    const cached = this.templates.get(source.file);
+    if (cached !== undefined) return cached;
     let ast: hbs.AST.Program;
     try {
       ast = this.hb.parse(source.text);
@@ -117,8 +127,8 @@ export class ChartRenderer {
     markLines(ast);
     // Standalone lines were already removed by parse(); compiling the processed tree must not remove more.
     const template = this.hb.compile(ast, { ...COMPILE_OPTIONS, ignoreStandalone: true });
-    const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
-    return { source, output: unmark(text) };
+    this.templates.set(source.file, template);
+    return template;
   }
 
   private include(name: string, context: unknown): string {
