@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ClusterClient } from '../cluster/index.js';
-import { AlreadyExistsError, ConflictError } from '../cluster/errors.js';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../cluster/errors.js';
 import { KasaneError } from '../errors.js';
 import type { KubeObject, ObjectRef } from '../model/object.js';
 import { recordSelector } from './record.js';
@@ -82,7 +82,8 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
         const taken = await client.apply(leaseObject(ref, opts, now, now, resourceVersionOf(lease)), { force: true });
         return heldLock(client, ref, opts, now, taken);
       } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
+        // Someone else renewed, took or released it in between: look again.
+        if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
         continue;
       }
     }
