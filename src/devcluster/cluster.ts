@@ -50,6 +50,8 @@ export interface WriteOptions {
   subresource?: 'status';
   /** Strict: fields a custom resource's schema does not declare are an error; otherwise they are dropped. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Collects the warnings a real server would send in Warning headers. */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {
@@ -404,6 +406,7 @@ export class Cluster {
         const fields = unknown.map((f) => `unknown field "${f}"`).join(', ');
         throw badRequest(`${type.kind} in version "${version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`);
       }
+      if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
     }
     if (key === typeKey({ group: '', plural: 'services' })) this.allocateClusterIp(o, live);
     if (key === typeKey({ group: '', plural: 'persistentvolumeclaims' }) && live === undefined) {

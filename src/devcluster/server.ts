@@ -203,9 +203,11 @@ export class ApiServer {
     const manager = q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown');
     const subresource = route.subresource === 'status' ? 'status' : undefined;
     const validation = q.get('fieldValidation');
+    const warnings: string[] = [];
     const writeOptions: WriteOptions = {
       dryRun,
       manager,
+      warnings,
       ...(subresource === undefined ? {} : { subresource }),
       ...(validation === 'Strict' || validation === 'Warn' || validation === 'Ignore' ? { fieldValidation: validation } : {}),
     };
@@ -232,7 +234,16 @@ export class ApiServer {
       return { code: 200, body: this.list(route, q, wantsTable) };
     }
 
-    const body = method === 'GET' ? undefined : parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
+    const answer = await this.write(method, route, req, url, writeOptions);
+    if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+    return answer;
+  }
+
+  private async write(method: string, route: ResourceRoute, req: IncomingMessage, url: URL, writeOptions: WriteOptions): Promise<Answer> {
+    const { type, version, namespace, name } = route;
+    const q = url.searchParams;
+    const manager = writeOptions.manager;
+    const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
     if (route.subresource === 'log') throw methodNotAllowed();
     if (type.namespaced && namespace === undefined && (method !== 'DELETE' || name !== undefined)) throw methodNotAllowed();
     switch (method) {
