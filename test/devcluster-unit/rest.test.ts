@@ -284,6 +284,22 @@ describe('simulated controllers', () => {
   });
 });
 
+describe('job deadlines', () => {
+  it('a Job running past activeDeadlineSeconds fails with DeadlineExceeded', async () => {
+    cluster.setConfig({ jobs: { defaultDurationMs: 60_000 } });
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'slow' },
+      spec: { activeDeadlineSeconds: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox' }] } } },
+    };
+    await call('POST', '/apis/batch/v1/namespaces/default/jobs', job);
+    await expect
+      .poll(async () => ((await call('GET', '/apis/batch/v1/namespaces/default/jobs/slow')).body['status']?.['conditions'] ?? []).map((c: Json) => `${c['type']}/${c['reason']}`), { timeout: 4000 })
+      .toEqual(['FailureTarget/DeadlineExceeded', 'Failed/DeadlineExceeded']);
+  });
+});
+
 describe('custom resources', () => {
   it('are served once their CRD exists, defaulted and pruned by its schema, strict validation refusing unknown fields', async () => {
     const crd = {
