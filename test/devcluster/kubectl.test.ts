@@ -273,6 +273,26 @@ spec:
     expect(await c.kubectl(['diff', '-f', v2])).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('refuses a server-side apply with a misspelt field, as a real API server does', async () => {
+    const c = getCluster();
+    const typo = await applyYaml(c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo, namespace: shop}
+spec:
+  replicass: 2
+  selector: {matchLabels: {app: typo}}
+  template:
+    metadata: {labels: {app: typo}}
+    spec:
+      containers: [{name: typo, image: "typo:1"}]
+`);
+    expect(typo.code).toBe(1);
+    // The real server answers 500 here (kubernetes/kubernetes#122480), which kubectl prints without a reason.
+    expect(typo.stderr).toContain('failed to create typed patch object (shop/typo; apps/v1, Kind=Deployment): .spec.replicass: field not declared in schema');
+    expect((await c.kubectl(['get', 'deployment', 'typo', '-n', 'shop'])).code).toBe(1);
+  });
+
   it('refuses a second field manager changing an owned field until --force-conflicts', async () => {
     const c = getCluster();
     const manifest = (replicas: number) => `

@@ -116,6 +116,25 @@ describe('devcluster API semantics', () => {
     expect(withManagedFields.status).toBe(400);
   });
 
+  it('drops unknown fields of built-in kinds with a warning, or refuses them under fieldValidation=Strict', async () => {
+    const { cluster } = getCluster();
+    const typo = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typo' }, dataa: { a: '1' } };
+    const warned = await api(cluster.url, 'POST', cmPath('default'), typo);
+    expect(warned.status, warned.text).toBe(201);
+    expect(warned.json.dataa).toBeUndefined();
+    expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"dataa\\""');
+    expect((await api(cluster.url, 'GET', `${cmPath('default')}/typo`)).json.dataa).toBeUndefined();
+
+    const strict = await api(cluster.url, 'POST', `${cmPath('default')}?fieldValidation=Strict`, { ...typo, metadata: { name: 'typo-strict' } });
+    expect(strict.status).toBe(400);
+    expect(strict.json).toMatchObject({
+      kind: 'Status',
+      reason: 'BadRequest',
+      code: 400,
+      message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dataa"',
+    });
+  });
+
   it('names generateName objects, persists nothing on dryRun, and garbage-collects owned objects', async () => {
     const { cluster } = getCluster();
     const generated = await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'run-' } });
