@@ -138,9 +138,9 @@ describe('kubectl against the devcluster', () => {
     const file = c.writeFile('stack.yaml', STACK);
     // kubectl maps every document before applying any, so the Widget is unknown on the first run.
     const first = await c.kubectl(['apply', '--server-side', '-f', file]);
-    if (first.code !== 0) {
-      expect(first.stderr).toContain('no matches for kind "Widget" in version "example.com/v1"');
-    }
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('no matches for kind "Widget" in version "example.com/v1"');
+    expect(first.stderr).toContain('ensure CRDs are installed first');
     expect(first.stdout).toContain('namespace/shop serverside-applied');
     expect(first.stdout).toContain('deployment.apps/web serverside-applied');
     expect(first.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/widgets.example.com serverside-applied');
