@@ -225,12 +225,20 @@ class HttpClusterClient implements ClusterClient {
     const { info, namespace, facts } = await this.locate(refOf(obj));
     const body = info.namespaced ? { ...obj, metadata: { ...obj.metadata, namespace } } : stripNamespace(obj);
     if (!opts.dryRun) this.writes++;
+    const named = Boolean(obj.metadata.name);
     const res = await this.send({
       method: 'POST',
       path: collectionPath(info, namespace),
       query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: opts.dryRun ? 'All' : undefined },
       body: JSON.stringify(body),
+      // A second try of a generateName create would make a second object.
+      retryDropped: named,
     });
+    if (res.status === 409 && res.afterDrop && parseStatus(res.body)?.reason === 'AlreadyExists') {
+      // The try whose connection dropped created it; this is the object we made.
+      const created = await this.get(refOf(obj));
+      if (created) return created;
+    }
     if (res.status !== 200 && res.status !== 201 && res.status !== 202) throw this.error(res, { ...facts, verb: 'create' });
     return JSON.parse(res.body) as KubeObject;
   }

@@ -34,12 +34,19 @@ export interface HttpRequest {
   readonly accept?: string;
   /** Per-try timeout; a try that takes longer counts as a dropped connection. */
   readonly timeoutMs?: number;
+  /**
+   * false: a dropped connection is not tried again, because the server may have acted on the request
+   * and a second try would act twice (a create with generateName makes a second object).
+   */
+  readonly retryDropped?: boolean;
 }
 
 export interface HttpResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** An earlier try lost its connection: the server may already have acted on this request. */
+  readonly afterDrop: boolean;
 }
 
 /** Delay before try number `attempt + 1` (attempt counts from 1): full jitter over an exponential cap. */
@@ -172,16 +179,18 @@ export class Transport {
   /** Sends the request, retrying what may succeed on a later try, and reads the whole answer. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const timed = { timeoutMs: 60_000, ...req };
+    let afterDrop = false;
     for (let attempt = 1; ; attempt++) {
       let response: HttpResponse;
       try {
         const res = await this.send(timed);
         const chunks: Buffer[] = [];
         for await (const chunk of res) chunks.push(chunk as Buffer);
-        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), afterDrop };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {
+        if (req.retryDropped !== false && attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {
+          afterDrop = true;
           await sleep(backoffDelay(this.policy, attempt));
           continue;
         }

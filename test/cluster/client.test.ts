@@ -2,6 +2,8 @@
  * The cluster layer against the devcluster over HTTP: verbs, typed errors, discovery with pending
  * CRDs, watches, and retries through a server that throttles, fails and drops connections.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
@@ -10,6 +12,7 @@ import {
   InvalidError,
   NotFoundError,
   UnknownKindError,
+  UnreachableError,
   type ClusterClient,
   type WatchEventType,
 } from '../../src/cluster/index.js';
@@ -191,5 +194,67 @@ describe('retries', () => {
     const err = await failing.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(failing.stats.requests).toBe(3);
+  });
+});
+
+describe('creates over a connection that drops after the server acted', () => {
+  /** A loopback proxy to the devcluster that loses the connection of the first POST after forwarding it. */
+  async function droppingProxy(): Promise<{ kubeconfig: string; close(): Promise<void> }> {
+    const upstream = new URL(cluster().cluster.url);
+    let dropped = false;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const forward = http.request(
+          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+          (up) => {
+            const body: Buffer[] = [];
+            up.on('data', (c: Buffer) => body.push(c));
+            up.on('end', () => {
+              if (req.method === 'POST' && !dropped) {
+                dropped = true;
+                req.socket.destroy();
+                return;
+              }
+              res.writeHead(up.statusCode ?? 500, up.headers);
+              res.end(Buffer.concat(body));
+            });
+          },
+        );
+        forward.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const kubeconfig = cluster().writeFile(`proxy-${port}.yaml`, cluster().cluster.kubeconfig().replace(/http:\/\/127\.0\.0\.1:\d+/, `http://127.0.0.1:${port}`));
+    return { kubeconfig, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('a named create tried again returns the object the first try made', async () => {
+    const proxy = await droppingProxy();
+    try {
+      const viaProxy = await connect({ kubeconfig: proxy.kubeconfig, env: {}, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
+      const created = await viaProxy.create(cm('made-once'));
+      expect(created.metadata.name).toBe('made-once');
+      expect(viaProxy.stats.requests).toBeGreaterThan(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a generateName create is not tried again: no second object', async () => {
+    const proxy = await droppingProxy();
+    try {
+      const viaProxy = await connect({ kubeconfig: proxy.kubeconfig, env: {} });
+      const err = await viaProxy
+        .create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'hook-', namespace: 'default' }, data: {} })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnreachableError);
+      const made = (await client.list('v1', 'ConfigMap', { namespace: 'default' })).filter((o) => o.metadata.name?.startsWith('hook-'));
+      expect(made).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 });
