@@ -184,6 +184,66 @@ describe('devcluster API semantics', () => {
     expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED two']);
   });
 
+  it('merges strategic patches by their merge keys and honours the patch directives kubectl sends', async () => {
+    const { cluster } = getCluster();
+    await createNamespace(cluster.url, 'smp');
+    const smp = (path: string, patch: object) => api(cluster.url, 'PATCH', path, patch, 'application/strategic-merge-patch+json');
+    const svcPath = '/api/v1/namespaces/smp/services';
+    await api(cluster.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } });
+    const svc = await smp(`${svcPath}/web`, { spec: { ports: [{ name: 'https', port: 443 }] } });
+    expect(svc.status, svc.text).toBe(200);
+    expect(svc.json.spec.ports.map((p: { name: string; port: number }) => `${p.name}:${p.port}`)).toEqual(['https:443', 'http:80']);
+
+    const container = (name: string, extra: object = {}) => ({ name, image: `${name}:1`, ...extra });
+    await api(cluster.url, 'POST', deployPath('smp'), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'app', finalizers: ['example.com/a', 'example.com/b'] },
+      spec: {
+        selector: { matchLabels: { app: 'app' } },
+        template: {
+          metadata: { labels: { app: 'app' } },
+          spec: {
+            containers: [
+              container('app', { volumeMounts: [{ name: 'data', mountPath: '/data' }], env: [{ name: 'A', value: '1' }] }),
+              container('sidecar'),
+            ],
+            volumes: [{ name: 'data', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    const patched = await smp(`${deployPath('smp')}/app`, {
+      metadata: { '$deleteFromPrimitiveList/finalizers': ['example.com/a'] },
+      spec: {
+        template: {
+          spec: {
+            '$setElementOrder/containers': [{ name: 'log' }, { name: 'app' }],
+            // Items of the patch list come in $setElementOrder's order, as kubectl writes them.
+            containers: [
+              container('log'),
+              { name: 'app', volumeMounts: [{ mountPath: '/cache', name: 'cache' }], env: [{ name: 'B', value: '2' }] },
+              { name: 'sidecar', $patch: 'delete' },
+            ],
+            volumes: [{ name: 'cache', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    const pod = patched.json.spec.template.spec;
+    expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(['log', 'app']);
+    const app = pod.containers[1];
+    expect(app.image).toBe('app:1');
+    expect(app.volumeMounts.map((m: { mountPath: string }) => m.mountPath).sort()).toEqual(['/cache', '/data']);
+    expect(app.env.map((e: { name: string }) => e.name).sort()).toEqual(['A', 'B']);
+    expect(pod.volumes.map((v: { name: string }) => v.name).sort()).toEqual(['cache', 'data']);
+    expect(patched.json.metadata.finalizers).toEqual(['example.com/b']);
+
+    const replaced = await smp(`${deployPath('smp')}/app`, { spec: { template: { metadata: { labels: { $patch: 'replace', app: 'app', tier: 'x' } } } } });
+    expect(replaced.json.spec.template.metadata.labels).toEqual({ app: 'app', tier: 'x' });
+  });
+
   it('refuses an update with a stale resourceVersion with 409 Conflict', async () => {
     const { cluster } = getCluster();
     const created = await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'occ' }, data: { v: '1' } });
