@@ -96,3 +96,8 @@ await time('yaml 2 parseAllDocuments yaml-1.1', () =>
   YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()).length);
 const { parseYamlStream } = await import('../src/yaml/read.ts');
 await time('kasane parseYamlStream', () => parseYamlStream(text, 'bench').length);
+
+// The other direction: `kasane render` prints every object with toHelmYaml.
+const { toHelmYaml } = await import('../src/yaml/write.ts');
+const objects = parseYamlStream(text, 'bench').map((d) => d.value);
+await time('kasane toHelmYaml (same objects)', () => objects.map((o) => toHelmYaml(o)).length);

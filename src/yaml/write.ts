@@ -85,8 +85,46 @@ export function toGoJson(value: unknown): string {
 const LETTER = /\p{L}/u;
 const DIGIT = /\p{Nd}/u;
 
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAsciiDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 /** go-yaml v2's keyList.Less for string keys: letters by code point, runs of digits by value. */
 export function goYamlKeyLess(a: string, b: string): boolean {
+  // Keys are nearly always ASCII: compare char codes directly, leaving the general path to the rest.
+  if (!/^[\x00-\x7f]*$/.test(a) || !/^[\x00-\x7f]*$/.test(b)) return goYamlKeyLessUnicode(a, b);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xl = isAsciiLetter(x);
+    const yl = isAsciiLetter(y);
+    if (xl && yl) return x < y;
+    if (xl || yl) return yl;
+    let nonZeroBefore = false;
+    if (x === 48 || y === 48) {
+      for (let j = i - 1; j >= 0 && isAsciiDigit(a.charCodeAt(j)); j--) {
+        if (a.charCodeAt(j) !== 48) {
+          nonZeroBefore = true;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    while (ai < a.length && isAsciiDigit(a.charCodeAt(ai))) ai++;
+    let bi = i;
+    while (bi < b.length && isAsciiDigit(b.charCodeAt(bi))) bi++;
+    const base = nonZeroBefore ? 1n : 0n;
+    const an = ai > i ? base * 10n ** BigInt(ai - i) + BigInt(a.slice(i, ai)) : base;
+    const bn = bi > i ? base * 10n ** BigInt(bi - i) + BigInt(b.slice(i, bi)) : base;
+    if (an !== bn) return an < bn;
+    if (ai !== bi) return ai < bi;
+    return x < y;
+  }
+  return a.length < b.length;
+}
+
+function goYamlKeyLessUnicode(a: string, b: string): boolean {
   const ar = Array.from(a);
   const br = Array.from(b);
   for (let i = 0; i < ar.length && i < br.length; i++) {
@@ -254,6 +292,9 @@ function analyzeScalar(cps: readonly number[]): ScalarAnalysis {
 
 // ---- the emitter ------------------------------------------------------------------------------
 
+/** Text the fast path may write unanalysed: starts with a letter, digit, `_` or `/`, no indicators after. */
+const FAST_TEXT = /^[A-Za-z0-9_/][A-Za-z0-9_./=+:(),@ -]*$/;
+
 const BEST_INDENT = 2;
 const BEST_WIDTH = 80;
 /** libyaml writes a key inline (`key: value`) only when it is at most this many bytes. */
@@ -389,7 +430,36 @@ class Emitter {
     this.popIndent();
   }
 
+  /**
+   * Plain ASCII text that no rule can touch (no indicator, nothing to escape, too short to fold at
+   * this column, not readable as another type) is written as is; everything else takes the full path.
+   */
+  private fastScalar(value: unknown, ctx: NodeContext): boolean {
+    let text: string;
+    let quoted = false;
+    if (typeof value === 'string') {
+      if (!FAST_TEXT.test(value) || value.endsWith(' ') || value.endsWith(':') || value.includes(': ')) return false;
+      if (value.includes(' ') && (ctx.simpleKey || this.column + 1 + value.length > BEST_WIDTH)) return false;
+      quoted = goResolvesToNonString(value) || isBase60Float(value);
+      text = quoted ? `"${value}"` : value;
+    } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      text = Object.is(value, -0) ? '0' : String(value);
+    } else if (typeof value === 'boolean') {
+      text = value ? 'true' : 'false';
+    } else if (value === null || value === undefined) {
+      text = 'null';
+    } else {
+      return false;
+    }
+    if (!this.whitespace) this.put(' ');
+    this.put(text);
+    this.whitespace = false;
+    this.indention = false;
+    return true;
+  }
+
   private scalar(value: unknown, ctx: NodeContext): void {
+    if (this.fastScalar(value, ctx)) return;
     let text: string;
     let requested: Style.Plain | Style.DoubleQuoted | Style.Literal;
     if (typeof value === 'string') {
