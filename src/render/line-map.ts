@@ -67,6 +67,10 @@ export function unmark(rendered: string): UnmarkedText {
   const origins: number[] = [];
   let current = 1;
   const clean = lines.map((line) => {
+    if (!line.includes(OPEN)) {
+      origins.push(current);
+      return line;
+    }
     const leading = LEADING_MARKERS.exec(line)?.[0] ?? '';
     for (const m of leading.matchAll(MARKER)) current = Number(m[1]);
     origins.push(current);

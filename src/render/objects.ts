@@ -1,5 +1,5 @@
 import type { KasaneError } from '../errors.js';
-import { groupOf, refKey, refOf, type KubeObject } from '../model/object.js';
+import { formatRef, groupOf, refKey, refOf, type KubeObject } from '../model/object.js';
 import { compareKindsForInstall, scopeOf, type CustomScopes, type Scope } from '../model/kinds.js';
 import {
   LABEL_ENVIRONMENT,
@@ -43,8 +43,9 @@ export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): 
     return [];
   }
   const objects: SourcedObject[] = [];
+  const renderedLines = output.text.split('\n');
   for (const doc of documents) {
-    const line = output.templateLineOf(firstContentLine(output.text, doc.startLine));
+    const line = output.templateLineOf(firstContentLine(renderedLines, doc.startLine));
     const at = { file: source.file, line };
     const value = doc.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -101,32 +102,35 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
   const { object, template, line } = sourced;
   const at = { file: template, line };
   const metadata = object.metadata;
+  const scope = scopeOf(groupOf(object.apiVersion), object.kind, scopes);
+  const namespace = scope === 'Cluster' ? undefined : (metadata.namespace ?? release.namespace);
+  // Messages name the object as it will be applied, namespace defaulted.
+  const name = formatRef({ ...refOf(object), namespace });
   const annotations = metadata.annotations ?? {};
   if (typeof annotations !== 'object' || Array.isArray(annotations)) {
-    problems.push(new ManifestError(at, 'metadata.annotations must be a map', describeObject(object)));
+    problems.push(new ManifestError(at, 'metadata.annotations must be a map', name));
     return undefined;
   }
   const labels = metadata.labels ?? {};
   if (typeof labels !== 'object' || Array.isArray(labels)) {
-    problems.push(new ManifestError(at, 'metadata.labels must be a map', describeObject(object)));
+    problems.push(new ManifestError(at, 'metadata.labels must be a map', name));
     return undefined;
   }
   const parsed = parseObjectAnnotations(annotations);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, describeObject(object)));
+    for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, name));
     return undefined;
   }
   const { hook, wave, pruneDisabled } = parsed.value;
   if (hook === undefined && (typeof metadata.name !== 'string' || metadata.name === '')) {
-    problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', describeObject(object)));
+    problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', name));
     return undefined;
   }
-  const scope = scopeOf(groupOf(object.apiVersion), object.kind, scopes);
   const { namespace: _dropped, ...clusterMetadata } = metadata;
   const finished: KubeObject = {
     ...object,
     metadata: {
-      ...(scope === 'Cluster' ? clusterMetadata : { ...metadata, namespace: metadata.namespace ?? release.namespace }),
+      ...(scope === 'Cluster' ? clusterMetadata : { ...metadata, namespace }),
       labels: {
         ...labels,
         [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
@@ -183,8 +187,7 @@ function compareText(a: string, b: string): number {
 }
 
 /** The first line of a document that holds something other than `---`, comments or blanks. */
-function firstContentLine(text: string, startLine: number): number {
-  const lines = text.split('\n');
+function firstContentLine(lines: readonly string[], startLine: number): number {
   for (let i = startLine - 1; i < lines.length; i++) {
     const t = (lines[i] ?? '').trim();
     if (t !== '' && !t.startsWith('#') && !/^---(\s|$)/.test(t)) return i + 1;
