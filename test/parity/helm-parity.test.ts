@@ -22,14 +22,29 @@ interface Variant {
   /** Extra `--values` files (contents), after the environment's layers. */
   cliValues: Record<string, unknown>[];
   set: string[];
+  /** `--set-string`s; their keys differ from the `--set`s, so the order between the two does not matter. */
+  setString: string[];
 }
 
 const variants: Variant[] = [
-  { env: 'parity', cliValues: [], set: ['services.admin.replicas=2'] },
+  {
+    env: 'parity',
+    cliValues: [],
+    // Helm's --set typing: 2 is a number, null deletes, 010 stays a string (leading zero), an escaped dot is
+    // part of the key, a comma separates assignments, false is a boolean.
+    set: [
+      'services.admin.replicas=2',
+      'services.admin.path=null',
+      'image.tag=010',
+      'services.web.annotations.prometheus\\.io/scrape=false,global.team=ops',
+    ],
+    setString: ['secret.apiKey=0123456', 'services.api.extraEnv.DB_POOL=true'],
+  },
   {
     env: 'parity-lean',
     cliValues: [{ services: { api: { extraEnv: { DB_POOL: '5', MODE: 'lean' } } }, secret: { apiKey: 'lean-key' } }],
     set: ['image.tag=latest', 'services.api.replicas=3', 'ingress.tls=false'],
+    setString: [],
   },
 ];
 
@@ -40,12 +55,14 @@ interface EnvironmentFile {
 
 /** Helm's view of one kasane release: `-f` files in kasane's layering order, then the same `--set`s. */
 async function renderWithHelm(variant: Variant, scratch: string): Promise<Manifest[]> {
-  const env = parse(readFileSync(join(repo, 'environments', `${variant.env}.yaml`), 'utf8')) as EnvironmentFile;
+  // YAML 1.1 in and out, as Helm reads values: `off` in the environment file is a boolean for both.
+  const envText = readFileSync(join(repo, 'environments', `${variant.env}.yaml`), 'utf8');
+  const env = parse(envText, { version: '1.1', merge: true }) as EnvironmentFile;
   const release = env.releases[0]!;
   const files: string[] = [];
   const write = (name: string, data: unknown): void => {
     const path = join(scratch, `${variant.env}-${name}.yaml`);
-    writeFileSync(path, stringify(data));
+    writeFileSync(path, stringify(data, { version: '1.1' }));
     files.push(path);
   };
   if (env.values) write('environment', env.values);
@@ -56,6 +73,7 @@ async function renderWithHelm(variant: Variant, scratch: string): Promise<Manife
     namespace: release.namespace,
     valuesFiles: files,
     set: variant.set,
+    setString: variant.setString,
   });
   return readManifests(text);
 }
@@ -68,6 +86,7 @@ async function renderWithKasane(variant: Variant, scratch: string, output: 'yaml
     args.push('--values', path);
   });
   for (const assignment of variant.set) args.push('--set', assignment);
+  for (const assignment of variant.setString) args.push('--set-string', assignment);
   const result = await runCli(args, { repoRoot: repo });
   if (result.code !== 0) throw new Error(`kasane ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
   return result.stdout;

@@ -100,6 +100,8 @@ const probes: readonly (readonly [string, string])[] = [
   ['and-returns-falsy-operand', 'and "a" ""'],
   ['not-empty-string', 'not ""'],
   ['merge-first-wins', 'toJson (merge (dict "a" 1) (dict "a" 2 "b" 2))'],
+  ['merge-keeps-empty-source-values', 'toJson (merge (dict) (dict "a" false "b" 0 "c" ""))'],
+  ['merge-fills-empty-destination', 'toJson (merge (dict "a" 1 "n" "") (dict "a" 2 "n" "x" "z" false))'],
   ['merge-deep', 'toJson (merge (dict "x" (dict "a" 1)) (dict "x" (dict "a" 2 "b" 3)))'],
   ['indent', 'indent 2 .Values.multi'],
   ['nindent', 'nindent 4 "a"'],

@@ -21,6 +21,8 @@ export interface HelmTemplateOptions {
   valuesFiles?: readonly string[];
   /** `--set` assignments (`key.path=value`), applied in order after the files. */
   set?: readonly string[];
+  /** `--set-string` assignments, applied after the `--set`s (Helm's order). */
+  setString?: readonly string[];
   timeoutMs?: number;
 }
 
@@ -64,6 +66,7 @@ export async function helmTemplate(release: string, chartDir: string, options: H
   const args = ['template', release, chartDir, '--namespace', options.namespace];
   for (const file of options.valuesFiles ?? []) args.push('-f', file);
   for (const assignment of options.set ?? []) args.push('--set', assignment);
+  for (const assignment of options.setString ?? []) args.push('--set-string', assignment);
   const result = await runHelm(args, options.timeoutMs);
   if (result.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
   return result.stdout;
