@@ -275,10 +275,11 @@ spec:
 
   it('refuses a server-side apply with a misspelt field, as a real API server does', async () => {
     const c = getCluster();
+    expectOk(await applyYaml(c, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: typos}\n'));
     const typo = await applyYaml(c, `
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: typo, namespace: shop}
+metadata: {name: typo, namespace: typos}
 spec:
   replicass: 2
   selector: {matchLabels: {app: typo}}
@@ -289,8 +290,8 @@ spec:
 `);
     expect(typo.code).toBe(1);
     // The real server answers 500 here (kubernetes/kubernetes#122480), which kubectl prints without a reason.
-    expect(typo.stderr).toContain('failed to create typed patch object (shop/typo; apps/v1, Kind=Deployment): .spec.replicass: field not declared in schema');
-    expect((await c.kubectl(['get', 'deployment', 'typo', '-n', 'shop'])).code).toBe(1);
+    expect(typo.stderr).toContain('failed to create typed patch object (typos/typo; apps/v1, Kind=Deployment): .spec.replicass: field not declared in schema');
+    expect((await c.kubectl(['get', 'deployment', 'typo', '-n', 'typos'])).code).toBe(1);
   });
 
   it('refuses a second field manager changing an owned field until --force-conflicts', async () => {
