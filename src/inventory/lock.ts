@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { ClusterClient } from '../cluster/index.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../cluster/errors.js';
@@ -20,6 +21,8 @@ export interface LockOptions {
   /** Called once when the lock is held by someone else and we start waiting. */
   readonly onWait?: (holder: string, expiresAt: Date) => void;
   readonly pollMs?: number;
+  /** Gives up waiting (rejecting with the signal's reason) when it fires. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A held lock: renewed in the background until released. */
@@ -93,7 +96,8 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
       announced = true;
       opts.onWait?.(state.holder, state.expiresAt);
     }
-    await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 1_000, Math.max(0, opts.waitMs - waited))));
+    // Rejects with the signal's reason when it fires while waiting.
+    await delay(Math.min(opts.pollMs ?? 1_000, Math.max(0, opts.waitMs - waited)), undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }
 

@@ -7,7 +7,7 @@ import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
 import { applyObject, type ApplyOutcome } from './apply.js';
-import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, UnknownReleaseError } from './errors.js';
+import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook } from './hooks.js';
 import { planSync, type ApplyStep, type HooksMode, type SyncPlan } from './plan.js';
@@ -34,6 +34,11 @@ export interface SyncOptions {
   readonly historyLimit?: number;
   /** Lock holder identity (default: host, pid and a random tag). */
   readonly holder?: string;
+  /**
+   * Stops the sync between two steps (Ctrl-C, daemon shutdown): the revision is recorded as
+   * failed, the lock released, no further release started; sync-fail hooks and rollback are skipped.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type Emit = (e: SyncEvent) => void;
@@ -52,6 +57,7 @@ interface ReleaseRun {
   readonly lockWaitMs: number;
   readonly historyLimit: number;
   readonly rollbackOnFailure: boolean;
+  readonly signal: AbortSignal | undefined;
 }
 
 function releaseRun(client: ClusterClient, env: Pick<RenderedEnvironment, 'name' | 'sync'>, opts: SyncOptions, emit: Emit): ReleaseRun {
@@ -66,6 +72,7 @@ function releaseRun(client: ClusterClient, env: Pick<RenderedEnvironment, 'name'
     lockWaitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
     historyLimit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT,
     rollbackOnFailure: opts.rollbackOnFailure ?? env.sync.rollbackOnFailure,
+    signal: opts.signal,
   };
 }
 
@@ -88,9 +95,12 @@ export async function runSync(client: ClusterClient, env: RenderedEnvironment, o
   const run = releaseRun(client, env, opts, emit);
   const source: RevisionSource = { kind: 'sync', hooks: opts.hooks ?? 'auto', description: 'sync', gitRevision: opts.gitRevision };
   const results: ReleaseResult[] = [];
-  for (const release of releases) results.push(await syncRelease(run, release, source));
+  for (const release of releases) {
+    if (run.signal?.aborted) break;
+    results.push(await syncRelease(run, release, source));
+  }
   const result: SyncResult = {
-    status: results.every((r) => r.status !== 'failed') ? 'succeeded' : 'failed',
+    status: results.length === releases.length && results.every((r) => r.status !== 'failed') ? 'succeeded' : 'failed',
     dryRun: run.dryRun,
     releases: results,
   };
@@ -172,7 +182,7 @@ async function syncRelease(run: ReleaseRun, release: RenderedRelease, source: Re
   try {
     result = await (run.dryRun ? previewRelease(state, source) : applyRelease(state, source));
   } catch (err) {
-    result = state.result('failed', { error: asKasaneError(err) });
+    result = state.result('failed', { error: run.signal?.aborted ? new SyncInterruptedError() : asKasaneError(err) });
   }
   run.emit({ type: 'release-finished', release: release.name, result });
   return result;
@@ -256,6 +266,7 @@ async function applyRelease(state: ReleaseState, source: RevisionSource): Promis
     waitMs: run.lockWaitMs,
     onWait: (holder, expiresAt) =>
       run.emit({ type: 'lock-waiting', release: release.name, holder, expiresAt: expiresAt.toISOString() }),
+    signal: run.signal,
   });
   try {
     // Under the lock, what the cluster says now is what counts.
@@ -291,9 +302,12 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
 
   try {
     await runHooks(state, plan.preSync, 'pre-sync');
+    throwIfAborted(run.signal);
     state.phase('apply');
     await applySteps(state, plan.apply, { dryRun: false, missingNamespace: undefined });
+    throwIfAborted(run.signal);
     const kept = await prune(state, plan, false);
+    throwIfAborted(run.signal);
     await runHooks(state, plan.postSync, 'post-sync');
 
     await writeRecord(run.client, record('deployed', [...plan.entries, ...kept], source.description));
@@ -301,8 +315,9 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
     await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
     return state.result('synced', { revision });
   } catch (err) {
-    const error = asKasaneError(err);
-    if (plan.syncFail.length > 0) {
+    const interrupted = run.signal?.aborted === true;
+    const error = interrupted ? new SyncInterruptedError() : asKasaneError(err);
+    if (plan.syncFail.length > 0 && !interrupted) {
       try {
         await runHooks(state, plan.syncFail, 'sync-fail');
       } catch {
@@ -311,7 +326,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
     }
     await writeRecord(run.client, record('failed', [...plan.entries, ...plan.prune], error.message));
     await trimHistory(run.client, [revision, ...inventory.records.map((r) => r.revision)], release.namespace, run.environment, release.name, run.historyLimit);
-    const target = run.rollbackOnFailure && source.kind === 'sync' ? lastDeployed(inventory) : undefined;
+    const target = run.rollbackOnFailure && source.kind === 'sync' && !interrupted ? lastDeployed(inventory) : undefined;
     if (target === undefined || target.rendered.length === 0) return state.result('failed', { revision, error });
 
     state.phase('rollback');
@@ -362,8 +377,9 @@ async function inDesiredState(state: ReleaseState, plan: SyncPlan, inventory: In
 async function runHooks(state: ReleaseState, hooks: readonly RenderedObject[], phase: HookPhase): Promise<void> {
   if (hooks.length === 0) return;
   state.phase(phase);
-  const ctx = { client: state.run.client, release: state.release.name, emit: state.run.emit, defaultTimeoutMs: state.run.timeoutMs };
+  const ctx = { client: state.run.client, release: state.release.name, emit: state.run.emit, defaultTimeoutMs: state.run.timeoutMs, signal: state.run.signal };
   for (const hook of hooks) {
+    throwIfAborted(state.run.signal);
     const result = await runHook(ctx, hook, phase);
     state.hooks.push(result);
     if (result.status === 'Failed') throw new HookFailedError(phase, result.ref, result.message, result.logs);
@@ -383,6 +399,7 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
     const errors: KasaneError[] = [];
     // Objects of one kind go out together; kinds follow each other in install order.
     for (const group of byKind(step.objects)) {
+      throwIfAborted(run.signal);
       const outcomes = await settleLimit(group, OBJECT_CONCURRENCY, (o) => applyOne(state, o.object, opts));
       outcomes.forEach((outcome, i) => {
         const ref = refOf(group[i]!.object);
@@ -403,6 +420,7 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
       step.objects.map((o) => refOf(o.object)),
       {
         timeoutMs: run.timeoutMs,
+        signal: run.signal,
         onProgress: (ref, h) => state.emit({ type: 'health-waiting', release: release.name, wave: step.wave, ref, message: h.message }),
       },
     );
@@ -465,6 +483,7 @@ async function prune(state: ReleaseState, plan: SyncPlan, dryRun: boolean): Prom
   if (plan.prune.length === 0) return kept;
   state.phase('prune');
   for (const entry of plan.prune) {
+    throwIfAborted(run.signal);
     const ref: ObjectRef = { apiVersion: entry.apiVersion, kind: entry.kind, namespace: entry.namespace, name: entry.name };
     const live = await run.client.get(ref);
     if (live === undefined) continue;

@@ -70,6 +70,21 @@ export class ApplyFailedError extends KasaneError {
   }
 }
 
+/** The sync was asked to stop (Ctrl-C, daemon shutdown) and stopped between two steps. */
+export class SyncInterruptedError extends KasaneError {
+  override readonly name: string = 'SyncInterruptedError';
+  constructor() {
+    super('sync interrupted before it finished', {
+      hint: 'objects applied so far stay as they are; hook Jobs already started keep running; run kasane sync again to finish',
+    });
+  }
+}
+
+/** Throws SyncInterruptedError once the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SyncInterruptedError();
+}
+
 export class UnknownReleaseError extends KasaneError {
   override readonly name: string = 'UnknownReleaseError';
   constructor(

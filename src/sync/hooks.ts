@@ -14,6 +14,7 @@ export interface HookContext {
   readonly emit: (e: SyncEvent) => void;
   /** sync.timeout / --timeout: a hook's own kasane.io/hook-timeout wins. */
   readonly defaultTimeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** How many log lines of each failed hook pod travel with the result. */
@@ -55,7 +56,7 @@ export async function runHook(ctx: HookContext, hook: RenderedObject, phase: Hoo
 
   if (!isJob(created)) return finish(ctx, phase, ref, startedAt, policies, { ok: true, message: 'created', created: true });
 
-  const outcome = await waitHealthy(client, [ref], { timeoutMs, initialDelayMs: 100, maxDelayMs: 1_000 });
+  const outcome = await waitHealthy(client, [ref], { timeoutMs, initialDelayMs: 100, maxDelayMs: 1_000, signal: ctx.signal });
   if (outcome.kind === 'healthy') return finish(ctx, phase, ref, startedAt, policies, { ok: true, message: 'completed', created: true });
   const logs = await jobLogs(client, outcome.kind === 'failed' ? outcome.object : ((await client.get(ref)) ?? created));
   if (outcome.kind === 'timeout') {

@@ -1,5 +1,6 @@
 import { mapLimit, type ClusterClient } from '../cluster/index.js';
 import { health, type Health } from '../health/index.js';
+import { throwIfAborted } from './errors.js';
 import { refKey, type KubeObject, type ObjectRef } from '../model/object.js';
 
 export interface WaitOptions {
@@ -9,6 +10,8 @@ export interface WaitOptions {
   /** First poll delay; doubles up to maxDelayMs. */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** Stops the wait (with SyncInterruptedError) between two polls. */
+  readonly signal?: AbortSignal;
 }
 
 export type WaitOutcome =
@@ -30,6 +33,7 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
   const done = new Map<string, KubeObject>();
 
   for (;;) {
+    throwIfAborted(opts.signal);
     const round = [...pending];
     const lives = await mapLimit(round, 8, ([, ref]) => client.get(ref));
     for (const [i, [key, ref]] of round.entries()) {
@@ -53,9 +57,20 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
         pending: [...pending].map(([key, ref]) => ({ ref, message: lastMessage.get(key) ?? 'not healthy' })),
       };
     }
-    await sleep(Math.min(delay, left));
+    await sleep(Math.min(delay, left), opts.signal);
     delay = Math.min(delay * 2, maxDelay);
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after ms, or at once when the signal fires (the caller then checks it). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

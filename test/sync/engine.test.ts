@@ -321,6 +321,23 @@ describe('runSync against the devcluster', () => {
     expect(inv.records[1]?.description).toMatch(/^interrupted/);
   });
 
+  it('an interrupted sync stops between steps, records the revision as failed and releases its lock', async () => {
+    const c = await client();
+    cluster().cluster.setConfig({ rolloutDelayMs: 100, jobs: { defaultDurationMs: 150, rules: [{ name: 'slow', result: 'complete', durationMs: 30_000 }] } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const started = Date.now();
+    const { result, release: r } = await sync(c, [job('slow', { hook: { phases: ['pre-sync'] } }), configMap('settings', { mode: 'blue' }), job('cleanup', { hook: { phases: ['sync-fail'] } })], { signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.status).toBe('failed');
+    expect(r.error?.name).toBe('SyncInterruptedError');
+    expect(r.hooks).toEqual([]);
+    expect(await c.get(cmRef('settings'))).toBeUndefined();
+    expect(await c.get(ref('batch/v1', 'Job', 'cleanup'))).toBeUndefined();
+    expect(await c.get(ref('coordination.k8s.io/v1', 'Lease', 'kasane.staging.web'))).toBeUndefined();
+    expect((await readInventory(c, 'shop', 'staging', 'web')).records.map((x) => `${x.revision} ${x.status}`)).toEqual(['1 failed']);
+  });
+
   it('keeps only the newest revisions', async () => {
     const c = await client();
     for (const mode of ['a', 'b', 'c', 'd']) await sync(c, [configMap('settings', { mode })], { historyLimit: 2 });

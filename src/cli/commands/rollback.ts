@@ -5,7 +5,7 @@ import { loadEnvironment } from '../../environment/load.js';
 import { runRollback } from '../../sync/engine.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit.js';
-import { jsonPrinter, reportFailures, textPrinter } from './sync.js';
+import { interruptible, jsonPrinter, reportFailures, textPrinter } from './sync.js';
 
 interface RollbackFlags {
   env: string;
@@ -35,11 +35,8 @@ export function registerRollback(program: Command, ctx: CliContext, done: (code:
       }
       const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
       const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, false);
-      const result = await runRollback(
-        client,
-        { environment: env, release },
-        flags.to === undefined ? {} : { toRevision: flags.to },
-        print,
+      const result = await interruptible(ctx, (signal) =>
+        runRollback(client, { environment: env, release }, { signal, ...(flags.to === undefined ? {} : { toRevision: flags.to }) }, print),
       );
       reportFailures([result], ctx.stderr);
       done(result.status === 'failed' ? ExitCode.Error : ExitCode.Ok);

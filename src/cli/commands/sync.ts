@@ -40,22 +40,44 @@ export function registerSync(program: Command, ctx: CliContext, done: (code: num
       const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
       const gitRevision = await resolveCommit(globals.repoRoot, 'HEAD').catch(() => undefined);
       const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, flags.dryRun === true);
-      const result = await runSync(
-        client,
-        env,
-        {
-          dryRun: flags.dryRun === true,
-          hooks: flags.hooks,
-          ...(flags.prune ? { prune: true } : {}),
-          ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
-          ...(gitRevision === undefined ? {} : { gitRevision }),
-        },
-        print,
+      const result = await interruptible(ctx, (signal) =>
+        runSync(
+          client,
+          env,
+          {
+            dryRun: flags.dryRun === true,
+            hooks: flags.hooks,
+            signal,
+            ...(flags.prune ? { prune: true } : {}),
+            ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+            ...(gitRevision === undefined ? {} : { gitRevision }),
+          },
+          print,
+        ),
       );
       reportFailures(result.releases, ctx.stderr);
       if (result.status === 'failed') return done(ExitCode.Error);
       done(flags.detailedExitcode && result.dryRun && hasChanges(result) ? ExitCode.Changes : ExitCode.Ok);
     });
+}
+
+/**
+ * Runs fn with a signal that the first Ctrl-C fires, so the sync stops between two steps, records
+ * the revision and releases its lock; a second Ctrl-C ends the process at once.
+ */
+export async function interruptible<T>(ctx: CliContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = (): void => {
+    process.off('SIGINT', onInterrupt);
+    ctx.stderr.write('stopping after the current step (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 function durationArg(value: string): number {
