@@ -554,9 +554,12 @@ class Emitter {
   private writeDoubleQuoted(cps: readonly number[], allowBreaks: boolean): void {
     this.writeIndicator('"', true, false, false);
     let spaces = false;
+    // libyaml's BOM test looks at the start of the scalar, not at the current character: after a
+    // leading BOM every character is escaped. Reproduced for byte-identical output.
+    const escapeAll = cps[0] === 0xfeff;
     for (let i = 0; i < cps.length; i++) {
       const c = cps[i]!;
-      if (!isPrintable(c) || c === 0xfeff || isBreak(c) || c === 0x22 || c === 0x5c) {
+      if (escapeAll || !isPrintable(c) || isBreak(c) || c === 0x22 || c === 0x5c) {
         const named = DOUBLE_QUOTE_ESCAPES.get(c);
         if (named !== undefined) this.put(`\\${named}`);
         else if (c <= 0xff) this.put(`\\x${c.toString(16).toUpperCase().padStart(2, '0')}`);
