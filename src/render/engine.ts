@@ -61,7 +61,11 @@ export class ChartRenderer {
     for (const partial of chart.partials) {
       this.partials.set(partial.partial, { source: partial, render: this.hb.compile(partial.text, COMPILE_OPTIONS) });
     }
-    for (const [name, { render }] of this.partials) this.hb.registerPartial(name, render);
+    // `{{> name}}` renders through run() too, so errors inside the partial name the partial's file.
+    for (const [name, { source, render }] of this.partials) {
+      this.hb.registerPartial(name, ((context: unknown, options?: Handlebars.RuntimeOptions) =>
+        this.run(source, () => render(context, options))) as Handlebars.TemplateDelegate);
+    }
   }
 
   /** Finds what can be found without rendering: syntax errors, unknown helpers and partials, in templates and partials. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tryRenderEnvironment } from '../../src/render/render.js';
-import { chartYaml, oneRelease, problemsOf, writeRepo } from './repo.js';
+import { chartYaml, objectsOf, oneRelease, problemsOf, render, writeRepo } from './repo.js';
 
 const configMap = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
 
@@ -117,6 +117,27 @@ describe('render errors name the template file and the line in the template', ()
       'environments/test.yaml': oneRelease(),
     });
     expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/_name\.hbs:2: .*name\.suffix is required/);
+  });
+
+  it('errors inside a {{> partial}} name the partial file too', () => {
+    const root = writeRepo({
+      'charts/app/Chart.yaml': chartYaml(),
+      'charts/app/templates/_labels.hbs': 'a: b\nc: {{ nindent "x" Values.c }}\n',
+      'charts/app/templates/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    {{> labels}}\n`,
+      'environments/test.yaml': oneRelease(),
+    });
+    expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/_labels\.hbs:2: nindent: /);
+  });
+
+  it('{{> partial}} on its own line is indented like the line', () => {
+    const root = writeRepo({
+      'charts/app/Chart.yaml': chartYaml(),
+      'charts/app/templates/_labels.hbs': 'a: b\nrelease: {{ Release.Name }}\n',
+      'charts/app/templates/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    {{> labels}}\ndata: {}\n`,
+      'environments/test.yaml': oneRelease(),
+    });
+    const [cm] = objectsOf(render(root)) as { metadata: { labels: Record<string, string> } }[];
+    expect(cm?.metadata.labels).toMatchObject({ a: 'b', release: 'web' });
   });
 
   it('errors inside a tpl string are reported at the tpl call of the template', () => {
