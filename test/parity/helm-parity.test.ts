@@ -156,6 +156,7 @@ describe('a missing required value fails in both, and kasane names the template 
   // In a partial, naming the partial's own line or the line that includes it are both precise.
   const cases = [
     { what: 'in a template', values: { secret: { password: null } }, message: 'secret.password is required', at: /charts\/shop\/templates\/secret\.yaml:9\b/ },
+    { what: 'an empty string', values: { secret: { password: '' } }, message: 'secret.password is required', at: /charts\/shop\/templates\/secret\.yaml:9\b/ },
     { what: 'in a partial', values: { image: { tag: null } }, message: 'image.tag is required', at: /charts\/shop\/templates\/(_image\.hbs:1|services\.yaml:30)\b/ },
   ];
 

@@ -106,6 +106,26 @@ const probes: readonly (readonly [string, string])[] = [
   ['indent', 'indent 2 .Values.multi'],
   ['nindent', 'nindent 4 "a"'],
   ['split', 'toJson (split "," "a,b,,c")'],
+  ['eq-any-of', 'list (eq "b" "a" "b") (eq "c" "a" "b")'],
+  ['and-or-many', 'list (and 1 "x" (list 1)) (or 0 "" (list) "last") (or 0 "")'],
+  ['not-map', 'list (not (dict)) (not (dict "a" 1))'],
+  ['default-list', 'toJson (default (list "x") .Values.nothing)'],
+  ['toString-nil-bool', 'list (toString .Values.nothing) (toString true)'],
+  ['quote-list', 'quote (list 1 "a")'],
+  ['join-nil', 'join "," .Values.nothing'],
+  ['int-bool-and-strings', 'list (int true) (int "  7") (int "0x1F") (int "1e3") (int "-4")'],
+  ['add-strings', 'add "1" "2"'],
+  ['max-min-floats', 'list (max 1.5 2) (min 2.9 3)'],
+  ['printf-nil', 'printf "%v|%s|%d" .Values.nothing .Values.nothing true'],
+  ['title-apostrophe-digits', 'title "o\'neil 3rd-party x.y"'],
+  ['indent-empty', 'list (indent 2 "") (nindent 2 "")'],
+  ['toJson-list-with-nil', 'toJson (list .Values.nothing 1)'],
+  ['dict-odd-arguments', 'toJson (dict "a" 1 "b")'],
+  ['dict-number-key', 'toJson (dict 1 2)'],
+  ['empty-nil-and-list', 'list (empty .Values.nothing) (empty (list)) (empty (list 0))'],
+  ['b64dec-invalid', 'b64dec "!!!"'],
+  ['toYaml-more-lookalikes', 'toYaml .Values.moreLookalikes'],
+  ['toYaml-nested-lists', 'toYaml (list (list 1 (list 2)) (dict "a" (list)))'],
   ['list-dict', 'toJson (dict "list" (list 1 2) "dict" (dict))'],
   ['toYaml-trailingSpace', 'toYaml .Values.torture.trailingSpace'],
   ['toYaml-leadingNewline', 'toYaml .Values.torture.leadingNewline'],
@@ -148,6 +168,7 @@ multi: "x\\n\\ny\\n"
 longText: "a sentence long enough to pass eighty columns, so a YAML printer that wraps plain scalars folds it"
 floats: [1.0, 0.5, 1e21, 1.5e-7, 100]
 lookalikes: ["on", "off", "yes", "no", "y", "n", "true", "~", "null", "0755", "1e3", "12:30", "2024-01-01", ".5", "-", "0x1F", "+1"]
+moreLookalikes: ["1_000", "0b101", "+.inf", ".NaN", "Yes", "NO", "True", "0o17", "1e", "1.", "-.5", "0.", "=", "<<", "0:30", "1:2:3", "2001-12-14t21:59:43.10-05:00", "+12", "0xG"]
 yamlText: "b: 1\\na: [x, on, 0755]"
 jsonText: '{"b": 1, "a": [1.5, "x"]}'
 torture:

@@ -303,6 +303,8 @@ describe('hostile helper arguments end in an error or in Sprig\'s result, never 
     ['printf "%.999999999f" 1.5'],
     ['indent -5 "x"'],
     ['nindent -1 "x"'],
+    ['div 1 0'],
+    ['mod 1 0'],
   ])('%s', async (goExpr) => {
     const expected = await helmSays(goExpr);
     const result = await render(makeRepo({ templates: { 'cm.yaml': probe(`{{b64enc (toString (${goExpr}))}}`) } }));
