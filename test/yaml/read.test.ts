@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseYamlDocument, parseYamlStream, YamlSyntaxError } from '../../src/yaml/read.js';
 import { helmAvailable, helmEval } from './helm.js';
@@ -49,6 +50,20 @@ describe.skipIf(!helmAvailable)('parseYamlStream reads YAML like sigs.k8s.io/yam
     const ours = parseYamlStream(scalarDocument, 'in.yaml');
     expect(ours).toHaveLength(1);
     expect(ours[0]!.value).toEqual(JSON.parse(helmJson!));
+  });
+});
+
+describe.skipIf(!helmAvailable)('generated plain scalars resolve as helm fromYaml resolves them', () => {
+  it('400 number-, bool- and date-like tokens in one helm run', () => {
+    const token = fc
+      .string({ unit: fc.constantFrom(...'0123456789+-._eExXoObB:aTtruefalsyYnN~0'.split('')), minLength: 1, maxLength: 9 })
+      .filter((t) => /^[0-9A-Za-z+._~]/.test(t) && !t.endsWith(':'));
+    const tokens = fc.sample(token, { numRuns: 400, seed: 1123 });
+    const doc = tokens.map((t, i) => `k${i}: ${t}`).join('\n');
+    const [helmJson] = helmEval(['.Files.Get "in.yaml" | fromYaml | toJson'], {}, { 'in.yaml': doc });
+    const helm = JSON.parse(helmJson!) as Record<string, unknown>;
+    const ours = parseYamlStream(doc, 'in.yaml')[0]!.value as Record<string, unknown>;
+    tokens.forEach((t, i) => expect(ours[`k${i}`], t).toEqual(helm[`k${i}`]));
   });
 });
 
