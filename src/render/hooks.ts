@@ -38,17 +38,9 @@ export interface ObjectAnnotationsSpec {
 }
 
 /** Reads kasane's (and Helm's hook) annotations of one object; every malformed one is a problem. */
-export function parseObjectAnnotations(annotations: Readonly<Record<string, unknown>>): Parsed<ObjectAnnotationsSpec> {
+export function parseObjectAnnotations(annotations: Readonly<Record<string, string>>): Parsed<ObjectAnnotationsSpec> {
   const problems: string[] = [];
-  const text = (key: string): string | undefined => {
-    const value = annotations[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') {
-      problems.push(`annotation ${key} must be a string (quote it), not ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value;
-  };
+  const text = (key: string): string | undefined => annotations[key];
   const integer = (key: string): number | undefined => {
     const value = text(key);
     if (value === undefined) return undefined;

@@ -116,7 +116,20 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
     problems.push(new ManifestError(at, 'metadata.labels must be a map', name));
     return undefined;
   }
-  const parsed = parseObjectAnnotations(annotations);
+  if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || metadata.namespace === '')) {
+    problems.push(new ManifestError(at, `metadata.namespace must be a non-empty string, not ${JSON.stringify(metadata.namespace)}`, name));
+    return undefined;
+  }
+  // The API server takes only strings here; a YAML number or boolean (`version: 1.0`, `enabled: true`) must be quoted.
+  const notStrings = [
+    ...Object.entries(labels as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `label ${k}: ${JSON.stringify(v)}`),
+    ...Object.entries(annotations as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `annotation ${k}: ${JSON.stringify(v)}`),
+  ];
+  if (notStrings.length > 0) {
+    problems.push(new ManifestError(at, `label and annotation values must be strings; quote them (${notStrings.join(', ')})`, name));
+    return undefined;
+  }
+  const parsed = parseObjectAnnotations(annotations as Record<string, string>);
   if (!parsed.ok) {
     for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, name));
     return undefined;

@@ -104,6 +104,16 @@ describe('render errors name the template file and the line in the template', ()
     ]);
   });
 
+  it('label and annotation values must be strings, namespaces too', () => {
+    const root = repoWith({
+      'a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {version: 1.0, team: core}\n  annotations: {enabled: true}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: 5\n`,
+    });
+    expect(problemsOf(root)).toEqual([
+      'charts/app/templates/a.yaml:1: v1 ConfigMap shop/a: label and annotation values must be strings; quote them (label version: 1, annotation enabled: true)',
+      'charts/app/templates/a.yaml:8: v1 ConfigMap 5/b: metadata.namespace must be a non-empty string, not 5',
+    ]);
+  });
+
   it('generateName is for hooks only', () => {
     const root = repoWith({ 'a.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: web-\n' });
     expect(problemsOf(root)[0]).toMatch(/a\.yaml:1: v1 Pod shop\/web-: metadata\.generateName is only allowed on hooks/);
