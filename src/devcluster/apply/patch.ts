@@ -106,13 +106,18 @@ function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith(SET_ORDER) && Array.isArray(value)) orders.set(key.slice(SET_ORDER.length), value);
   }
+  // Deletions from primitive lists apply after the merge. (Upstream's order varies with Go's map
+  // iteration when a patch both adds and deletes one value; this is its usual outcome.)
   const deletions = new Map<string, unknown[]>();
   for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER)) continue;
-    if (key.startsWith(DELETE_FROM)) {
-      if (Array.isArray(value)) deletions.set(key.slice(DELETE_FROM.length), value);
-      continue;
-    }
+    if (!key.startsWith(DELETE_FROM) || !Array.isArray(value)) continue;
+    const field = key.slice(DELETE_FROM.length);
+    const list = out[field];
+    if (Array.isArray(patch[field])) deletions.set(field, value);
+    else if (Array.isArray(list)) out[field] = list.filter((v) => !value.some((g) => g === v));
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER) || key.startsWith(DELETE_FROM)) continue;
     const cs = childSchema(s, key);
     const at = `${where}.${key}`;
     if (value === null) delete out[key];
@@ -120,12 +125,8 @@ function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined
       const merged = smpMap(isObj(out[key]) ? (out[key] as Obj) : undefined, value, cs, at);
       if (merged === undefined) delete out[key];
       else out[key] = merged;
-    } else if (Array.isArray(value)) out[key] = smpList(out[key], value, cs, at, orders.get(key));
+    } else if (Array.isArray(value)) out[key] = smpList(out[key], value, cs, at, orders.get(key), deletions.get(key));
     else out[key] = value;
-  }
-  for (const [key, gone] of deletions) {
-    const list = out[key];
-    if (Array.isArray(list)) out[key] = list.filter((v) => !gone.some((g) => g === v));
   }
   // An order for a list the patch leaves alone still reorders it.
   for (const [key, order] of orders) {
@@ -139,7 +140,14 @@ function smpMap(original: Obj | undefined, patch: Obj, s: SchemaNode | undefined
   return out;
 }
 
-function smpList(original: unknown, patch: unknown[], s: SchemaNode | undefined, where: string, order?: unknown[]): unknown[] {
+function smpList(
+  original: unknown,
+  patch: unknown[],
+  s: SchemaNode | undefined,
+  where: string,
+  order?: unknown[],
+  deleted: unknown[] = [],
+): unknown[] {
   const { merge, key } = listStrategy(s);
   const items = s?.list?.items;
   const isDirective = (p: unknown): boolean => isObj(p) && p['$patch'] !== undefined && Object.keys(p).length === 1;
@@ -158,6 +166,7 @@ function smpList(original: unknown, patch: unknown[], s: SchemaNode | undefined,
   if (!key) {
     merged = [...original];
     for (const v of patch) if (!merged.some((o) => idOf(o) === idOf(v))) merged.push(v);
+    merged = merged.filter((v) => !deleted.some((d) => d === v));
     patchIds = patch.map(idOf);
   } else {
     merged = [...original];
@@ -182,8 +191,32 @@ function smpList(original: unknown, patch: unknown[], s: SchemaNode | undefined,
       else merged[at] = m;
     }
   }
+  // Upstream checks a non-empty order only; an empty one keeps the merged order as it is.
+  if (order && order.length > 0) checkOrder(patch, order, idOf);
   const wanted = order ? order.map(idOf) : patchIds;
   return normalizeOrder(merged, wanted, original.map(idOf), idOf);
+}
+
+/** The patch's items must appear in `$setElementOrder` in the same order, as upstream insists. */
+function checkOrder(patch: unknown[], order: unknown[], idOf: (v: unknown) => string): void {
+  const items = patch.filter((p) => !(isObj(p) && p['$patch'] !== undefined));
+  let i = 0;
+  for (const o of order) if (i < items.length && idOf(items[i]) === idOf(o)) i++;
+  if (i < items.length) {
+    throw new PatchError(`The order in patch list:\n${goValue(patch)}\n doesn't match $setElementOrder list:\n${goValue(order)}\n`);
+  }
+}
+
+/** Go's %v rendering of decoded JSON, which upstream messages quote. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (isObj(v)) {
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goValue(v[k])}`)
+      .join(' ')}]`;
+  }
+  return v === null ? '<nil>' : String(v);
 }
 
 /**
