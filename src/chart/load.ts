@@ -79,6 +79,9 @@ export function parseChartMetadata(text: string, file: string): ChartMetadata {
   const appVersion = str('appVersion', false);
   const description = str('description', false);
   const kubeVersion = str('kubeVersion', false);
+  if (Array.isArray(fields['dependencies']) && fields['dependencies'].length > 0) {
+    fail('dependencies', 'kasane charts have no dependencies: make each subchart a chart of its own and give it a release');
+  }
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new AggregateKasaneError(`${file} is not a valid chart description`, problems);
   return {

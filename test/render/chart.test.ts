@@ -38,6 +38,12 @@ describe('Chart.yaml', () => {
     ]);
   });
 
+  it('refuses Helm dependencies instead of silently rendering without them', () => {
+    expect(metadataProblems('apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 1.x}\n')).toEqual([
+      'charts/web/Chart.yaml:4: kasane charts have no dependencies: make each subchart a chart of its own and give it a release',
+    ]);
+  });
+
   it('reports malformed YAML with the line', () => {
     expect(metadataProblems('name: web\nversion: [1.0.0\n')[0]).toMatch(/^charts\/web\/Chart\.yaml:\d+: invalid YAML/);
   });
