@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../model/object.js';
 import { applyStructuralSchema } from './crschema.js';
 import { applyDefaults } from './defaults.js';
+import { pruneUndeclaredFields } from './fields.js';
 import {
   PatchError,
   conflictCauses,
@@ -48,7 +49,7 @@ export interface WriteOptions {
   dryRun?: boolean;
   manager: string;
   subresource?: 'status';
-  /** Strict: fields a custom resource's schema does not declare are an error; otherwise they are dropped. */
+  /** Strict: fields the kind does not declare are an error; otherwise they are dropped (with a warning unless Ignore). */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Collects the warnings a real server would send in Warning headers. */
   warnings?: string[];
@@ -119,13 +120,33 @@ export class Cluster {
   readonly registry = new Registry();
   private clusterIpCounter = 10;
   private gcScheduled = false;
+  /** uids of every stored object, kept up to date from the store's events. */
+  private readonly uids = new Set<string>();
   private stopped = false;
 
   constructor() {
     this.store.subscribe((event) => {
       if (event.resource === CRDS) this.crdChanged(event.object, event.type === 'DELETED');
-      this.scheduleGc();
+      const uid = String(event.object.metadata['uid']);
+      if (event.type === 'DELETED') this.uids.delete(uid);
+      else this.uids.add(uid);
+      // The collector has work only when something went away, is going away, or points at an owner
+      // that does not exist; other writes leave it asleep.
+      const needsGc =
+        event.type === 'DELETED' ||
+        event.object.metadata['deletionTimestamp'] !== undefined ||
+        ownerUids(event.object).some((owner) => !this.uids.has(owner));
+      if (needsGc) this.scheduleGc();
     });
+  }
+
+  /** Takes in objects read back from a state file (they bypass the store's events). */
+  restored(objects: { resource: string; object: KubeObject }[]): void {
+    for (const { resource, object } of objects) {
+      this.uids.add(String(object.metadata['uid']));
+      if (resource === CRDS) this.crdChanged(object, false);
+    }
+    this.scheduleGc();
   }
 
   /** Serves what a CRD defines, and teaches the merge engine its list types. */
@@ -297,6 +318,17 @@ export class Cluster {
     }
     const applied = this.checkBody(type, version, namespace, name, body);
     const apiVersion = apiVersionOf(type.group, version);
+    if (!type.custom) {
+      // Server-side apply types the configuration by the kind's schema: an undeclared field fails it,
+      // whatever fieldValidation says (the real server answers 500 here).
+      const undeclared = pruneUndeclaredFields(type.group, structuredClone(applied));
+      if (undeclared.length > 0) {
+        const problems = undeclared.map((f) => `.${f}: field not declared in schema`);
+        const detail = problems.length === 1 ? problems[0] : `errors:\n  ${problems.join('\n  ')}`;
+        const gvk = `${type.group}/${version}, Kind=${type.kind}`;
+        throw new ApiError(500, 'InternalError', `failed to create typed patch object (${namespace ?? ''}/${name}; ${gvk}): ${detail}`);
+      }
+    }
     const result = asApiError(() =>
       serverSideApply({
         live: live === undefined ? undefined : this.present(type, version, live),
@@ -399,15 +431,13 @@ export class Cluster {
       }
     }
 
-    if (!type.custom) applyDefaults(type.group, o);
-    else {
-      const unknown = applyStructuralSchema(o, type.schemas?.[version]);
-      if (unknown.length > 0 && opts.fieldValidation === 'Strict') {
-        const fields = unknown.map((f) => `unknown field "${f}"`).join(', ');
-        throw badRequest(`${type.kind} in version "${version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`);
-      }
-      if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    const unknown = type.custom ? applyStructuralSchema(o, type.schemas?.[version]) : pruneUndeclaredFields(type.group, o);
+    if (unknown.length > 0 && opts.fieldValidation === 'Strict') {
+      const fields = unknown.map((f) => `unknown field "${f}"`).join(', ');
+      throw badRequest(`${type.kind} in version "${version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`);
     }
+    if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    if (!type.custom) applyDefaults(type.group, o);
     if (key === typeKey({ group: '', plural: 'services' })) this.allocateClusterIp(o, live);
     if (key === typeKey({ group: '', plural: 'persistentvolumeclaims' }) && live === undefined) {
       (o['spec'] as Obj)['volumeName'] = `pvc-${String(o.metadata['uid'])}`;
@@ -641,6 +671,7 @@ export class Cluster {
   /** Everything back to a fresh cluster; the resourceVersion counter keeps rising. */
   reset(): void {
     this.store.clear();
+    this.uids.clear();
     this.registry.clearCustom();
     this.seed();
   }
@@ -651,7 +682,10 @@ function asApiError<T>(run: () => T): T {
   try {
     return run();
   } catch (err) {
-    if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new ApiError(422, 'Invalid', err.message);
+    if (err instanceof PatchError) {
+      if (err.code === 400) throw badRequest(err.message);
+      throw err.code === 500 ? new ApiError(500, 'InternalError', err.message) : new ApiError(422, 'Invalid', err.message);
+    }
     throw err;
   }
 }

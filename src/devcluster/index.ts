@@ -78,11 +78,8 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
   const cluster = new Cluster();
   const snapshot = options.stateFile === undefined ? undefined : loadState(options.stateFile);
   if (snapshot !== undefined) {
-    // CRDs first, so their kinds are known when their objects are read back.
     cluster.store.restore(snapshot);
-    for (const { resource, object } of snapshot.objects) {
-      if (resource === 'apiextensions.k8s.io/customresourcedefinitions') cluster.crdChanged(object, false);
-    }
+    cluster.restored(snapshot.objects);
   }
   const controllers = new Controllers(cluster, () => config);
   if (snapshot === undefined) cluster.seed();

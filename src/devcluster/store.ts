@@ -48,9 +48,9 @@ export class Store {
 
   /** Objects of one resource, in one namespace or all, sorted by namespace then name. */
   list(resource: string, namespace?: string): KubeObject[] {
-    const all = [...(this.objects.get(resource)?.values() ?? [])];
-    const picked = namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
-    return picked.sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0));
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
+    const entries = [...(this.objects.get(resource)?.entries() ?? [])].filter(([key]) => prefix === undefined || key.startsWith(prefix));
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
   }
 
   resources(): string[] {
