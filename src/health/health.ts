@@ -31,6 +31,11 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['apiextensions.k8s.io/CustomResourceDefinition', crdHealth],
 ]);
 
+/** Whether a kind's health depends on its status (otherwise it is healthy as soon as it exists). */
+export function hasHealthRule(apiVersion: string, kind: string): boolean {
+  return RULES.has(`${groupOf(apiVersion)}/${kind}`);
+}
+
 export function health(obj: KubeObject): Health {
   const rule = RULES.get(`${groupOf(obj.apiVersion)}/${obj.kind}`);
   if (obj.metadata['deletionTimestamp'] !== undefined) return progressing('being deleted');

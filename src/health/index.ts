@@ -1,1 +1,1 @@
-export { health, type Health, type HealthStatus } from './health.js';
+export { hasHealthRule, health, type Health, type HealthStatus } from './health.js';

@@ -1,6 +1,6 @@
 import type { ClusterClient } from '../cluster/index.js';
 import { ConflictError, InvalidError } from '../cluster/errors.js';
-import { refOf, type KubeObject } from '../model/object.js';
+import { refKey, refOf, type KubeObject } from '../model/object.js';
 import { ImmutableFieldError } from './errors.js';
 import type { ApplyAction } from './events.js';
 
@@ -17,9 +17,13 @@ export interface ApplyOutcome {
  * up with what it already has: a sync with nothing to do writes nothing. Conflicts with other
  * field managers are forced (kasane owns what it renders) and reported.
  */
-export async function applyObject(client: ClusterClient, desired: KubeObject, opts: { dryRun: boolean }): Promise<ApplyOutcome> {
+export async function applyObject(
+  client: ClusterClient,
+  desired: KubeObject,
+  opts: { dryRun: boolean; /** The live object when already read (null: known absent). */ live?: KubeObject | null },
+): Promise<ApplyOutcome> {
   const ref = refOf(desired);
-  const existing = await client.get(ref);
+  const existing = opts.live === undefined ? await client.get(ref) : (opts.live ?? undefined);
   let conflicts: string[] = [];
   let preview: KubeObject;
   try {
@@ -38,6 +42,32 @@ export async function applyObject(client: ClusterClient, desired: KubeObject, op
   } catch (err) {
     throw immutableFieldError(err, desired) ?? err;
   }
+}
+
+/** Below this many objects of one kind in one namespace, a get each is cheaper than a list. */
+const LIST_THRESHOLD = 5;
+
+/**
+ * Reads the live objects of many desired objects with one list per kind and namespace (where
+ * enough of them share one), instead of one get each. Keyed by refKey; null: does not exist.
+ * Objects not covered are left out, to be read one by one.
+ */
+export async function readLive(client: ClusterClient, objects: readonly KubeObject[]): Promise<Map<string, KubeObject | null>> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  const live = new Map<string, KubeObject | null>();
+  for (const group of groups.values()) {
+    const first = group[0];
+    if (first === undefined || group.length < LIST_THRESHOLD) continue;
+    const namespace = first.metadata.namespace;
+    const items = await client.list(first.apiVersion, first.kind, namespace === undefined ? {} : { namespace });
+    const byName = new Map(items.map((i) => [i.metadata.name ?? '', i]));
+    for (const o of group) live.set(refKey(refOf(o)), byName.get(o.metadata.name ?? '') ?? null);
+  }
+  return live;
 }
 
 /** A 422 whose causes say a field is immutable, as its own error with what to do. */

@@ -1,12 +1,13 @@
 import { NotFoundError, settleLimit, type ClusterClient } from '../cluster/index.js';
 import { KasaneError } from '../errors.js';
-import { refOf, type KubeObject, type ObjectRef } from '../model/object.js';
+import { refKey, refOf, type KubeObject, type ObjectRef } from '../model/object.js';
 import type { HookPhase, RenderedEnvironment, RenderedObject, RenderedRelease } from '../model/rendered.js';
+import { hasHealthRule } from '../health/index.js';
 import { releaseDigest } from '../inventory/digest.js';
 import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
-import { applyObject, type ApplyOutcome } from './apply.js';
+import { applyObject, readLive, type ApplyOutcome } from './apply.js';
 import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook } from './hooks.js';
@@ -363,7 +364,11 @@ async function inDesiredState(state: ReleaseState, plan: SyncPlan, inventory: In
   if (plan.hooks.run || latest?.status !== 'deployed' || latest.digest !== plan.desiredDigest) return false;
   if (plan.createNamespace && (await client.get(refOf(plan.createNamespace))) === undefined) return false;
   const objects = plan.apply.flatMap((step) => step.objects);
-  const previews = await settleLimit(objects, OBJECT_CONCURRENCY, (o) => applyObject(client, o.object, { dryRun: true }));
+  const live = await readLive(client, objects.map((o) => o.object)).catch(() => undefined);
+  if (live === undefined) return false;
+  const previews = await settleLimit(objects, OBJECT_CONCURRENCY, (o) =>
+    applyObject(client, o.object, { dryRun: true, live: live.get(refKey(refOf(o.object))) }),
+  );
   if (previews.some((p) => !p.ok || p.value.action !== 'unchanged')) return false;
   if (plan.pruneEnabled) {
     for (const entry of plan.prune) {
@@ -400,7 +405,8 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
     // Objects of one kind go out together; kinds follow each other in install order.
     for (const group of byKind(step.objects)) {
       throwIfAborted(run.signal);
-      const outcomes = await settleLimit(group, OBJECT_CONCURRENCY, (o) => applyOne(state, o.object, opts));
+      const live = await readLive(run.client, group.map((o) => o.object)).catch(() => new Map<string, KubeObject | null>());
+      const outcomes = await settleLimit(group, OBJECT_CONCURRENCY, (o) => applyOne(state, o.object, { ...opts, live }));
       outcomes.forEach((outcome, i) => {
         const ref = refOf(group[i]!.object);
         if (outcome.ok) {
@@ -415,9 +421,11 @@ async function applySteps(state: ReleaseState, steps: readonly ApplyStep[], opts
     if (errors.length > 0) throw new ApplyFailedError(errors);
     if (opts.dryRun) continue;
 
+    // Kinds without a health rule are healthy once applied, which they just were: no need to look.
+    const watched = step.objects.filter((o) => hasHealthRule(o.object.apiVersion, o.object.kind)).map((o) => refOf(o.object));
     const outcome = await waitHealthy(
       run.client,
-      step.objects.map((o) => refOf(o.object)),
+      watched,
       {
         timeoutMs: run.timeoutMs,
         signal: run.signal,
@@ -443,12 +451,16 @@ function byKind(objects: readonly RenderedObject[]): RenderedObject[][] {
   return groups;
 }
 
-async function applyOne(state: ReleaseState, object: KubeObject, opts: StepOptions): Promise<Pick<ApplyOutcome, 'action' | 'conflicts'>> {
+async function applyOne(
+  state: ReleaseState,
+  object: KubeObject,
+  opts: StepOptions & { live: ReadonlyMap<string, KubeObject | null> },
+): Promise<Pick<ApplyOutcome, 'action' | 'conflicts'>> {
   const created = { action: 'created', conflicts: [] } as const;
   // Objects in a namespace or of a kind this sync would create cannot be dry-run on the server.
   if (opts.dryRun && opts.missingNamespace !== undefined && object.metadata.namespace === opts.missingNamespace) return created;
   try {
-    return await applyObject(state.run.client, object, { dryRun: opts.dryRun });
+    return await applyObject(state.run.client, object, { dryRun: opts.dryRun, live: opts.live.get(refKey(refOf(object))) });
   } catch (err) {
     if (opts.dryRun && err instanceof NotFoundError && isPendingKind(state, object)) return created;
     throw err;
