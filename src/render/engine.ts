@@ -5,7 +5,7 @@ import { KasaneError } from '../errors.js';
 import { compareGoStrings } from '../yaml/go-scalars.js';
 import { TemplateError } from './errors.js';
 import { HelperError, registerHelpers, type HelperHost } from './helpers.js';
-import { markLines, unmark, type UnmarkedText } from './line-map.js';
+import { countNewlines, markLines, unmark, type UnmarkedText } from './line-map.js';
 
 // Blocked prototype lookups (`{{constructor}}`) render as nothing, silently: the template language
 // has no console, so Handlebars' log output is switched off for the whole process.
@@ -224,6 +224,13 @@ export class ChartRenderer {
 
   private syntaxError(source: ChartSource, err: unknown): TemplateError {
     const message = err instanceof Error ? err.message : String(err);
+    if (/got 'EOF'$/.test(message) && message.includes("'OPEN_ENDBLOCK'")) {
+      const open = unclosedBlock(source.text);
+      if (open !== undefined) {
+        const at = { file: source.file, line: open.line };
+        return new TemplateError(at, `template syntax error: {{#${open.name}}} is never closed (no {{/${open.name}}} follows)`, lineOf(source.text, open.line), { cause: err });
+      }
+    }
     const parsedLine = /on line (\d+)/.exec(message)?.[1];
     const line = (err as { lineNumber?: number }).lineNumber ?? (parsedLine === undefined ? undefined : Number(parsedLine));
     const reason = message.split('\n').pop() ?? message;
@@ -264,6 +271,21 @@ function iterateMapsInGoOrder(hb: typeof Handlebars): void {
       })
       .join('');
   });
+}
+
+/** The innermost block opened and never closed, found by pairing `{{#x}}` with `{{/x}}` tags. */
+function unclosedBlock(text: string): { name: string; line: number } | undefined {
+  const open: { name: string; line: number }[] = [];
+  let line = 1;
+  let last = 0;
+  for (const tag of text.matchAll(/\{\{~?\s*([#/])\s*([^\s}~]+)/g)) {
+    line += countNewlines(text.slice(last, tag.index));
+    last = tag.index;
+    const name = tag[2] ?? '';
+    if (tag[1] === '#') open.push({ name: name.replace(/^[>*]/, ''), line });
+    else if (open[open.length - 1]?.name === name) open.pop();
+  }
+  return open[open.length - 1];
 }
 
 function lineOf(text: string, line: number): string | undefined {

@@ -49,7 +49,7 @@ function markContent(content: hbs.AST.ContentStatement): void {
   content.value = marked;
 }
 
-function countNewlines(s: string): number {
+export function countNewlines(s: string): number {
   let n = 0;
   for (const ch of s) if (ch === '\n') n++;
   return n;

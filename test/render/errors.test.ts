@@ -34,6 +34,13 @@ describe('render errors name the template file and the line in the template', ()
     expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/broken\.yaml:4: template syntax error/);
   });
 
+  it('a block that is never closed: the line where it opens', () => {
+    const root = repoWith({
+      'open.yaml': `${configMap('a')}data:\n{{#each Values.items}}\n  {{#if this}}\n  k: v\n  {{/if}}\n\n`,
+    });
+    expect(problemsOf(root)).toEqual([expect.stringMatching(/^charts\/app\/templates\/open\.yaml:6: template syntax error: \{\{#each\}\} is never closed/)]);
+  });
+
   it('unknown helpers and partials, each with its line, all of them', () => {
     const root = repoWith({
       'a.yaml': `${configMap('a')}data:\n  x: {{ frobnicate Values.x }}\n  y: {{> nothere}}\n  z: {{ include "alsomissing" this }}\n`,
