@@ -86,7 +86,7 @@ export function tryRenderEnvironment(request: RenderRequest): RenderOutcome {
     releases.push({ name: release.name, chart: release.chart, namespace: release.namespace, createNamespace: release.createNamespace, objects });
   }
   findDuplicates(releases.flatMap((r) => r.objects), problems);
-  if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
+  if (problems.length > 0) return { ok: false, problems: inFileOrder(dedupe(problems)) };
   return { ok: true, environment: { name: env.name, file: env.file, cluster: env.cluster, sync: env.sync, releases } };
 }
 
@@ -164,6 +164,16 @@ function flatten(err: unknown): KasaneError[] {
   if (err instanceof AggregateKasaneError) return err.errors.flatMap(flatten);
   if (err instanceof KasaneError) return [err];
   throw err;
+}
+
+/** Problems sorted by file and line, so a report reads top to bottom; those without a file come first. */
+function inFileOrder(problems: readonly KasaneError[]): KasaneError[] {
+  const key = (p: KasaneError): [string, number] => (p instanceof SourceError ? [p.location.file, p.location.line ?? 0] : ['', 0]);
+  return [...problems].sort((a, b) => {
+    const [fa, la] = key(a);
+    const [fb, lb] = key(b);
+    return fa < fb ? -1 : fa > fb ? 1 : la - lb;
+  });
 }
 
 function dedupe(problems: readonly KasaneError[]): KasaneError[] {
