@@ -66,8 +66,12 @@ function loadState(file: string): StoreSnapshot | undefined {
 
 function saveState(file: string, cluster: Cluster): void {
   const temp = `${file}.tmp`;
-  writeFileSync(temp, JSON.stringify(cluster.store.snapshot()));
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, JSON.stringify(cluster.store.snapshot()));
+    renameSync(temp, file);
+  } catch (err) {
+    throw new DevclusterStateError(file, `cannot save: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export async function startDevcluster(options: DevclusterOptions = {}): Promise<Devcluster> {
@@ -90,7 +94,11 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
     if (stateFile === undefined || saveTimer !== undefined) return;
     saveTimer = setTimeout(() => {
       saveTimer = undefined;
-      saveState(stateFile, cluster);
+      try {
+        saveState(stateFile, cluster);
+      } catch {
+        // Reported by stop(), whose final save fails the same way; the server keeps serving meanwhile.
+      }
     }, SAVE_DEBOUNCE_MS);
   };
   if (stateFile !== undefined) cluster.store.subscribe(scheduleSave);
@@ -157,7 +165,6 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
       cluster.stop();
       api.closeWatches();
       if (saveTimer !== undefined) clearTimeout(saveTimer);
-      if (stateFile !== undefined) saveState(stateFile, cluster);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -165,6 +172,7 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
       // A moment for in-process clients to see their pooled connections closed, so that none of
       // them sends its next request down a dead socket to a server restarted on the same port.
       await new Promise<void>((resolve) => setTimeout(resolve, 20));
+      if (stateFile !== undefined) saveState(stateFile, cluster);
     },
   };
 }
