@@ -173,13 +173,17 @@ function indentText(spaces: number, text: string): string {
   return pad + text.replaceAll('\n', `\n${pad}`);
 }
 
-/** Sprig's merge (mergo without override): fills what `dst` lacks or has empty, recursing into maps. */
+/**
+ * Sprig's merge (mergo without override): copies every key `dst` lacks (empty values too), replaces
+ * values `dst` has empty, recurses where both sides hold maps, and keeps everything else of `dst`.
+ */
 function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>): void {
   for (const key of Object.keys(src)) {
     const from = src[key];
-    const to = Object.hasOwn(dst, key) ? dst[key] : undefined;
+    const present = Object.hasOwn(dst, key);
+    const to = present ? dst[key] : undefined;
     if (isMap(to) && isMap(from)) mergeInto(to, from);
-    else if ((to === undefined || isEmpty(to)) && !isEmpty(from)) {
+    else if (!present || isEmpty(to)) {
       Object.defineProperty(dst, key, { value: from, enumerable: true, writable: true, configurable: true });
     }
   }

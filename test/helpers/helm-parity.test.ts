@@ -49,6 +49,8 @@ const expressions = [
   'toJson (dict "b" 1 "a" (list 1 2) "c" Values.map)',
   'toJson (list 1 "a" Values.nothing)',
   'toJson (merge (dict "a" 1 "e" "") (dict "a" 2 "b" 3 "e" "filled") (dict "c" 4))',
+  'toJson (merge (dict) (dict "a" false "b" 0 "c" "" "d" (dict)))',
+  'toJson (merge (dict "a" 0 "m" (dict "x" "" "y" 1)) (dict "a" false "m" (dict "x" "filled" "y" 2 "z" 0)))',
   'toString (int "42")',
   'toString (int "0x1F")',
   'toString (int "010")',
