@@ -11,9 +11,10 @@ import { registerDiff } from './commands/diff.js';
 import { registerSync } from './commands/sync.js';
 import { registerHistory } from './commands/history.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerDaemon } from './commands/daemon.js';
 
 type Register = (program: Command, ctx: CliContext, done: (code: number) => void) => void;
-const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff, registerSync, registerHistory, registerRollback];
+const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff, registerSync, registerHistory, registerRollback, registerDaemon];
 
 export interface MainOptions {
   stdout?: Writable;
