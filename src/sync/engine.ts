@@ -8,7 +8,7 @@ import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
 import { applyObject, readLive, type ApplyOutcome } from './apply.js';
-import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
+import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook } from './hooks.js';
 import { planSync, type ApplyStep, type HooksMode, type SyncPlan } from './plan.js';
@@ -234,7 +234,8 @@ async function previewRelease(state: ReleaseState, source: RevisionSource): Prom
   run.client.addPendingCrds(crdsOf(plan));
 
   // Objects in a namespace or of a kind this sync would create cannot be dry-run on the server.
-  const missingNamespace = plan.createNamespace !== undefined && (await run.client.get(refOf(plan.createNamespace))) === undefined;
+  const missingNamespace = (await run.client.get(namespaceRef(release))) === undefined;
+  if (missingNamespace && releaseNamespaceSource(plan, release) === undefined) throw new ReleaseNamespaceMissingError(run.environment, release.name, release.namespace);
   if (plan.createNamespace && missingNamespace) state.changes.push({ ref: refOf(plan.createNamespace), action: 'created' });
 
   state.plannedHooks = [...plan.preSync, ...plan.postSync].map((h) => refOf(h.object));
@@ -256,8 +257,12 @@ async function applyRelease(state: ReleaseState, source: RevisionSource): Promis
   run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
   if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) return state.result('unchanged');
 
-  if (prePlan.createNamespace) {
-    report(state, refOf(prePlan.createNamespace), await applyObject(client, prePlan.createNamespace, { dryRun: false }), false);
+  // The lock and the inventory live in the release namespace: it has to exist first.
+  const namespace = releaseNamespaceSource(prePlan, release);
+  if (namespace !== undefined) {
+    report(state, refOf(namespace), await applyObject(client, namespace, { dryRun: false }), false);
+  } else if ((await client.get(namespaceRef(release))) === undefined) {
+    throw new ReleaseNamespaceMissingError(run.environment, release.name, release.namespace);
   }
   const lock = await acquireLock(client, {
     namespace: release.namespace,
@@ -514,6 +519,18 @@ async function prune(state: ReleaseState, plan: SyncPlan, dryRun: boolean): Prom
     state.emit({ type: 'object-pruned', release: release.name, ref, dryRun });
   }
   return kept;
+}
+
+function namespaceRef(release: RenderedRelease): ObjectRef {
+  return { apiVersion: 'v1', kind: 'Namespace', name: release.namespace };
+}
+
+/** The Namespace object that creates the release namespace: kasane's (createNamespace) or the chart's own. */
+function releaseNamespaceSource(plan: SyncPlan, release: RenderedRelease): KubeObject | undefined {
+  return (
+    plan.createNamespace ??
+    release.objects.find((o) => o.hook === undefined && o.object.kind === 'Namespace' && o.object.metadata.name === release.namespace)?.object
+  );
 }
 
 /**

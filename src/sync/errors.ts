@@ -85,6 +85,20 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SyncInterruptedError();
 }
 
+/** The release namespace does not exist and nothing in the release creates it. */
+export class ReleaseNamespaceMissingError extends KasaneError {
+  override readonly name: string = 'ReleaseNamespaceMissingError';
+  constructor(
+    readonly environment: string,
+    readonly release: string,
+    readonly namespace: string,
+  ) {
+    super(`namespace ${namespace} of release ${release} does not exist`, {
+      hint: `set createNamespace: true on release ${release} in environments/${environment}.yaml, or create the namespace (kubectl create namespace ${namespace})`,
+    });
+  }
+}
+
 export class UnknownReleaseError extends KasaneError {
   override readonly name: string = 'UnknownReleaseError';
   constructor(

@@ -338,6 +338,21 @@ describe('runSync against the devcluster', () => {
     expect((await readInventory(c, 'shop', 'staging', 'web')).records.map((x) => `${x.revision} ${x.status}`)).toEqual(['1 failed']);
   });
 
+  it('a release whose namespace does not exist and is not created fails with what to do', async () => {
+    const c = await client();
+    for (const dryRun of [true, false]) {
+      const result = await runSync(c, environment([release([configMap('settings', { mode: 'blue' })])]), { dryRun }, () => undefined);
+      const error = result.releases[0]?.error;
+      expect(error?.message).toBe('namespace shop of release web does not exist');
+      expect(error?.hint).toContain('createNamespace: true');
+    }
+    // A chart that renders its own namespace needs no createNamespace.
+    const own = release([configMap('settings', { mode: 'blue' }), rendered('Namespace', 'shop', { namespace: null })]);
+    const synced = await runSync(c, environment([own]), {}, () => undefined);
+    expect(synced.releases[0]?.error).toBeUndefined();
+    expect(await c.get(cmRef('settings'))).toBeDefined();
+  });
+
   it('keeps only the newest revisions', async () => {
     const c = await client();
     for (const mode of ['a', 'b', 'c', 'd']) await sync(c, [configMap('settings', { mode })], { historyLimit: 2 });
