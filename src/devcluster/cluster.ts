@@ -75,6 +75,46 @@ const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
 const NAMESPACES = typeKey({ group: '', plural: 'namespaces' });
+const NODES = typeKey({ group: '', plural: 'nodes' });
+/** The one node every simulated Pod runs on. */
+export const NODE_NAME = 'devcluster';
+const NODE_LABELS = {
+  'kubernetes.io/arch': 'amd64',
+  'kubernetes.io/hostname': NODE_NAME,
+  'kubernetes.io/os': 'linux',
+  'node-role.kubernetes.io/control-plane': '',
+};
+
+function nodeStatus(): Obj {
+  const at = now();
+  const resources = { cpu: '4', 'ephemeral-storage': '100Gi', memory: '8Gi', pods: '110' };
+  return {
+    addresses: [
+      { type: 'InternalIP', address: '10.0.0.1' },
+      { type: 'Hostname', address: NODE_NAME },
+    ],
+    allocatable: resources,
+    capacity: resources,
+    conditions: [
+      { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+      { type: 'DiskPressure', status: 'False', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+      { type: 'PIDPressure', status: 'False', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+      { type: 'Ready', status: 'True', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+    ],
+    nodeInfo: {
+      architecture: 'amd64',
+      containerRuntimeVersion: 'containerd://2.1.0',
+      kernelVersion: '6.8.0',
+      kubeProxyVersion: '',
+      kubeletVersion: 'v1.34.0',
+      operatingSystem: 'linux',
+      osImage: 'kasane devcluster',
+      bootID: '',
+      machineID: '',
+      systemUUID: '',
+    },
+  };
+}
 const CRDS = typeKey({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' });
 
 function isObj(v: unknown): v is Obj {
@@ -173,6 +213,11 @@ export class Cluster {
       if (this.store.get(NAMESPACES, undefined, name) === undefined) {
         this.create(nsType, 'v1', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { manager: 'kube-apiserver' });
       }
+    }
+    if (this.store.get(NODES, undefined, NODE_NAME) === undefined) {
+      const nodeType = this.typeOf(NODES);
+      const node = this.create(nodeType, 'v1', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE_NAME, labels: NODE_LABELS } }, { manager: 'kubelet' }).object;
+      this.write(nodeType, 'v1', this.store.get(NODES, undefined, NODE_NAME), { ...node, status: nodeStatus() }, { manager: 'kubelet', subresource: 'status' }, true);
     }
   }
 

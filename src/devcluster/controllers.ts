@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../model/object.js';
-import { now, randomSuffix, type Cluster } from './cluster.js';
+import { NODE_NAME, now, randomSuffix, type Cluster } from './cluster.js';
 import { jobRuleFor, type DevclusterConfig } from './config.js';
 import { typeKey } from './kinds.js';
 import { ApiError } from './status.js';
@@ -211,7 +211,7 @@ export class Controllers {
           ...(templateMeta['annotations'] === undefined ? {} : { annotations: obj(templateMeta['annotations']) as Record<string, string> }),
           ownerReferences: [ownerRef(owner)],
         },
-        spec: { ...structuredClone(obj(template['spec'])), nodeName: 'devcluster' },
+        spec: { ...structuredClone(obj(template['spec'])), nodeName: NODE_NAME },
       };
       const created = this.cluster.create(podType, 'v1', namespace, pod, { manager: MANAGER }).object;
       this.writeStatus('/pods', created, (live) => podStatus(live, 'Running', now()));
@@ -258,7 +258,7 @@ export class Controllers {
         ...(templateMeta['annotations'] === undefined ? {} : { annotations: obj(templateMeta['annotations']) as Record<string, string> }),
         ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: live.metadata.name, uid: live.metadata['uid'], controller: true, blockOwnerDeletion: true }],
       },
-      spec: { ...structuredClone(obj(template['spec'])), nodeName: 'devcluster' },
+      spec: { ...structuredClone(obj(template['spec'])), nodeName: NODE_NAME },
     };
     try {
       this.cluster.create(podType, 'v1', live.metadata.namespace, pod, { manager: MANAGER });

@@ -43,6 +43,7 @@ const SPEC_AND_STATUS = 'spec status';
 /** Top-level shape per `group/Kind`; apiVersion, kind and metadata are added to each. */
 const KINDS: Record<string, Shape> = {
   '/Namespace': fields(SPEC_AND_STATUS),
+  '/Node': fields(SPEC_AND_STATUS),
   '/ConfigMap': fields('data binaryData immutable'),
   '/Secret': fields('data stringData type immutable'),
   '/Service': fields('status', {

@@ -34,7 +34,7 @@ export interface Devcluster {
   /** A kubeconfig (YAML) whose current context points at this server. */
   kubeconfig(options?: { context?: string }): string;
   writeKubeconfig(path: string): void;
-  /** Back to a fresh cluster: only the initial namespaces; open watches end. */
+  /** Back to a fresh cluster: only the initial namespaces and the node; open watches end. */
   reset(): void;
   stop(): Promise<void>;
   /** Change faults, job rules and timing at runtime. */

@@ -32,6 +32,7 @@ type Row = [group: string, version: string, kind: string, plural: string, namesp
 // flags: s = status subresource, c = scale subresource, g = generation, a = category "all"
 const BUILTIN: readonly Row[] = [
   ['', 'v1', 'Namespace', 'namespaces', false, 'ns', 's'],
+  ['', 'v1', 'Node', 'nodes', false, 'no', 's'],
   ['', 'v1', 'ConfigMap', 'configmaps', true, 'cm', ''],
   ['', 'v1', 'Secret', 'secrets', true, '', ''],
   ['', 'v1', 'Service', 'services', true, 'svc', 'sa'],

@@ -44,6 +44,17 @@ const AGE: Column = {
 
 const COLUMNS: Record<string, Column[]> = {
   '/Namespace': [{ name: 'Status', type: 'string', cell: (o) => obj(o['status'])['phase'] ?? '' }],
+  '/Node': [
+    {
+      name: 'Status',
+      type: 'string',
+      cell: (o) => {
+        const conditions = Array.isArray(obj(o['status'])['conditions']) ? (obj(o['status'])['conditions'] as Obj[]) : [];
+        return conditions.find((c) => c['type'] === 'Ready')?.['status'] === 'True' ? 'Ready' : 'NotReady';
+      },
+    },
+    { name: 'Version', type: 'string', cell: (o) => obj(obj(o['status'])['nodeInfo'])['kubeletVersion'] ?? '' },
+  ],
   '/Pod': [
     {
       name: 'Ready',
