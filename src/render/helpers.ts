@@ -119,8 +119,14 @@ function utf8Slice(s: string, start: number, end?: number): string {
 }
 
 function goEqual(a: unknown, b: unknown): boolean {
-  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (typeof a === 'object' && a !== null) throw new Misuse(`cannot compare ${describeType(a)} (only strings, numbers, booleans and nil)`);
+  const aNil = a === null || a === undefined;
+  const bNil = b === null || b === undefined;
+  if (aNil || bNil) return aNil && bNil;
+  for (const v of [a, b]) {
+    if (typeof v === 'object') throw new Misuse(`cannot compare ${describeType(v)} (only strings, numbers, booleans and nil)`);
+  }
+  // Go refuses to compare a string with a number or a boolean rather than saying "not equal".
+  if (typeof a !== typeof b) throw new Misuse(`incompatible types for comparison: ${typeof a} and ${typeof b}`);
   return a === b;
 }
 
@@ -314,8 +320,10 @@ function helpers(): Record<string, Helper> {
     split: (args) => {
       arity('split', args, 2);
       const parts = str(args[1], 'the text').split(str(args[0], 'the separator'));
+      // Keys in Go's map order (_0 _1 _10 _2 …), so #each visits them as range does.
+      const keys = parts.map((_, i) => `_${i}`).sort(compareGoStrings);
       const out: Record<string, string> = {};
-      parts.forEach((part, i) => (out[`_${i}`] = part));
+      for (const key of keys) out[key] = parts[Number(key.slice(1))]!;
       return out;
     },
     join: (args) => (arity('join', args, 2), strslice(args[1]).join(str(args[0], 'the separator'))),

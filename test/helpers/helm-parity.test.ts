@@ -92,6 +92,8 @@ const expressions = [
   'hasPrefix "a-very" Values.hostname',
   'hasSuffix "nope" Values.hostname',
   'toJson (split "$" "foo$bar$baz")',
+  'toJson (split "," "a,b,c,d,e,f,g,h,i,j,k,l")',
+  'eq Values.nothing "x"',
   'join "," (list "a" 1 Values.nothing true)',
   'join "-" Values.name',
   'indent 4 Values.text',
@@ -175,9 +177,9 @@ describe.skipIf(!helmAvailable)('if, unless and with decide like Go templates', 
 });
 
 describe.skipIf(!helmAvailable)('each over a map visits keys like Go range', () => {
-  it('for values, dict and fromJson', () => {
-    const go = '{{ range $k, $v := .Values.map }}{{ $k }}={{ $v }};{{ end }}|{{ range $k, $v := dict "b" 1 "a" 2 "C" 3 }}{{ $k }};{{ end }}|{{ range $k, $v := fromJson .Values.jsonText }}{{ $k }};{{ end }}';
-    const hbs = '{{#each Values.map}}{{@key}}={{this}};{{/each}}|{{#each (dict "b" 1 "a" 2 "C" 3)}}{{@key}};{{/each}}|{{#each (fromJson Values.jsonText)}}{{@key}};{{/each}}';
+  it('for values, dict, fromJson and split', () => {
+    const go = '{{ range $k, $v := .Values.map }}{{ $k }}={{ $v }};{{ end }}|{{ range $k, $v := dict "b" 1 "a" 2 "C" 3 }}{{ $k }};{{ end }}|{{ range $k, $v := fromJson .Values.jsonText }}{{ $k }};{{ end }}|{{ range $k, $v := split "," "a,b,c,d,e,f,g,h,i,j,k,l" }}{{ $k }}={{ $v }};{{ end }}';
+    const hbs = '{{#each Values.map}}{{@key}}={{this}};{{/each}}|{{#each (dict "b" 1 "a" 2 "C" 3)}}{{@key}};{{/each}}|{{#each (fromJson Values.jsonText)}}{{@key}};{{/each}}|{{#each (split "," "a,b,c,d,e,f,g,h,i,j,k,l")}}{{@key}}={{this}};{{/each}}';
     const out = helmTemplate({ 'values.yaml': JSON.stringify(values), 'templates/t.yaml': `r: |-\n  ${go}\n` });
     const helmLine = /^r: \|-\n {2}(.*)$/m.exec(out)![1];
     const unsorted = { ...values, map: { b: 2, a: 'x<y>&z' } };

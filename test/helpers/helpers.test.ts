@@ -81,6 +81,10 @@ describe('errors carry the helper, the detail and the template line', () => {
   it('comparing a list or ordering mixed types is an error', () => {
     expect(helperError('{{eq Values.l Values.l}}', { Values: { l: [1] } }).detail).toMatch(/cannot compare a list/);
     expect(helperError('{{lt 1 "2"}}').detail).toMatch(/cannot order a number and a string/);
+    // Helm: error calling eq: incompatible types for comparison: int and string
+    expect(helperError('{{eq 1 "1"}}').detail).toBe('eq: incompatible types for comparison: number and string');
+    expect(helperError('{{ne true "true"}}').detail).toBe('ne: incompatible types for comparison: boolean and string');
+    expect(render('{{eq Values.missing "x"}}', { Values: {} })).toBe('false');
   });
 });
 
