@@ -114,7 +114,11 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      controllers.stop();
+      cluster.stop();
+      reject(new KasaneError(`the devcluster cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { hint: 'choose another --port, or 0 for any free port' }));
+    });
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
