@@ -362,7 +362,7 @@ function helpers(): Record<string, Helper> {
     fromYaml: (args) => {
       arity('fromYaml', args, 1);
       try {
-        const value = parseYamlDocument(str(args[0], 'the YAML text'), 'fromYaml');
+        const value = parseYamlDocument(str(args[0], 'the YAML text'), 'fromYaml', { allowDuplicateKeys: true });
         if (value === null) return {};
         if (!isMap(value)) return { Error: notAMap('error unmarshaling JSON: while decoding JSON: ', value) };
         return withSortedKeys(value);

@@ -150,12 +150,25 @@ function finish(value: unknown, hasAliases: boolean, describe: () => string): un
  * Parses a stream of YAML documents separated by `---` lines. Empty documents (only comments,
  * whitespace or `null`) are dropped. Throws YamlSyntaxError naming `sourceName` and the line in `text`.
  */
-export function parseYamlStream(text: string, sourceName: string): ParsedDocument[] {
+export interface ParseOptions {
+  /**
+   * Let a repeated key silently replace the earlier one, as go-yaml's non-strict Unmarshal does
+   * (Helm's `fromYaml`). By default a repeated key is an error: in a manifest or values file it is a bug.
+   */
+  allowDuplicateKeys?: boolean;
+}
+
+export function parseYamlStream(text: string, sourceName: string, options: ParseOptions = {}): ParsedDocument[] {
   const documents: ParsedDocument[] = [];
   for (const chunk of splitDocuments(text)) {
     let value: unknown;
     try {
-      value = yaml.load(chunk.text, { schema: GO_YAML_V2_SCHEMA, filename: sourceName, maxDepth: MAX_NESTING_DEPTH } as yaml.LoadOptions);
+      value = yaml.load(chunk.text, {
+        schema: GO_YAML_V2_SCHEMA,
+        filename: sourceName,
+        json: options.allowDuplicateKeys === true,
+        maxDepth: MAX_NESTING_DEPTH,
+      } as yaml.LoadOptions);
     } catch (error) {
       if (error instanceof yaml.YAMLException) {
         const line = chunk.startLine + (error.mark?.line ?? 0);
@@ -187,8 +200,8 @@ export function parseYamlStream(text: string, sourceName: string): ParsedDocumen
 }
 
 /** Parses exactly one YAML document (a values file, Chart.yaml); empty text gives `null`. */
-export function parseYamlDocument(text: string, sourceName: string): unknown {
-  const documents = parseYamlStream(text, sourceName);
+export function parseYamlDocument(text: string, sourceName: string, options: ParseOptions = {}): unknown {
+  const documents = parseYamlStream(text, sourceName, options);
   if (documents.length > 1) {
     throw new YamlSyntaxError(
       { file: sourceName, line: documents[1]!.startLine },
