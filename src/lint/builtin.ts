@@ -1,0 +1,152 @@
+/**
+ * Built-in kinds checked against the Kubernetes schemas, offline, with generated validators only:
+ * - kubernetes-models: ajv validators generated from the Kubernetes OpenAPI (types, required fields,
+ *   enums, formats). It accepts fields it does not know, as the OpenAPI allows them.
+ * - client-node's models (generated from the Kubernetes 1.34 OpenAPI, src/cluster/schema-fields.ts): the
+ *   fields of every kind, for finding the ones the API server would refuse (or drop), and which versions
+ *   of a kind 1.34 serves at all.
+ */
+import { builtinModelOf, fieldsOf, SCHEMA_FIELDS_KUBERNETES_VERSION, type FieldShape } from '../cluster/schema-fields.js';
+import type { KubeObject } from '../model/object.js';
+import { fieldPath } from './findings.js';
+import { fieldProblems, type FieldProblem, type SchemaError } from './schema-errors.js';
+
+export type BuiltinCheck =
+  /** A built-in kind: its problems (empty when valid). */
+  | { readonly kind: 'checked'; readonly schema: FieldProblem[]; readonly unknownFields: FieldProblem[] }
+  /** A built-in API group, but no such kind or version in Kubernetes 1.34. */
+  | { readonly kind: 'unknown'; readonly message: string }
+  /** Not a built-in API group: a custom resource. */
+  | { readonly kind: 'custom' };
+
+interface ModelClass {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  new (data: unknown): { validate(): void };
+}
+
+type Loaded = { readonly model: ModelClass } | { readonly missing: 'kind' | 'group-version' };
+
+const SAFE = { group: /^[a-z0-9.-]*$/, version: /^v\d+[a-z0-9]*$/, kind: /^[A-Za-z][A-Za-z0-9]*$/ } as const;
+const loaded = new Map<string, Promise<Loaded>>();
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+}
+
+/** The kubernetes-models class of a kind: `kubernetes-models/apps/v1/Deployment`, core kinds under `v1/`. */
+function loadModel(group: string, version: string, kind: string): Promise<Loaded> {
+  const path = `${group === '' ? '' : `${group}/`}${version}/${kind}`;
+  let pending = loaded.get(path);
+  if (!pending) {
+    pending = import(/* @vite-ignore */ `kubernetes-models/${path}`).then(
+      (module: Record<string, unknown>) => {
+        const model = module[kind] as ModelClass | undefined;
+        return typeof model === 'function' && model.kind === kind ? { model } : { missing: 'kind' as const };
+      },
+      (err: unknown) => {
+        // The package's export map knows every group/version it has: an unexported path is an unknown
+        // group or version; an exported one that is missing is an unknown kind of a known version.
+        if (errorCode(err) === 'ERR_MODULE_NOT_FOUND') return { missing: 'kind' as const };
+        if (errorCode(err) === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { missing: 'group-version' as const };
+        throw err;
+      },
+    );
+    loaded.set(path, pending);
+  }
+  return pending;
+}
+
+const groupKnown = new Map<string, Promise<boolean>>();
+
+/** Whether kubernetes-models has the API group at all (its index module exists). */
+function isBuiltinGroup(group: string): Promise<boolean> {
+  if (group === '') return Promise.resolve(true);
+  let pending = groupKnown.get(group);
+  if (!pending) {
+    pending = import(/* @vite-ignore */ `kubernetes-models/${group}`).then(
+      () => true,
+      (err: unknown) => {
+        if (errorCode(err) === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || errorCode(err) === 'ERR_MODULE_NOT_FOUND') return false;
+        throw err;
+      },
+    );
+    groupKnown.set(group, pending);
+  }
+  return pending;
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export async function checkBuiltin(object: KubeObject): Promise<BuiltinCheck> {
+  const { group, version } = splitApiVersion(object.apiVersion);
+  const kind = object.kind;
+  if (!SAFE.group.test(group) || !SAFE.version.test(version) || !SAFE.kind.test(kind)) {
+    return group === '' ? { kind: 'unknown', message: `apiVersion "${object.apiVersion}" is not a Kubernetes API version` } : { kind: 'custom' };
+  }
+  const found = await loadModel(group, version, kind);
+  const served = builtinModelOf(object.apiVersion, kind);
+  if ('missing' in found) {
+    if (found.missing === 'group-version' && !(await isBuiltinGroup(group))) return { kind: 'custom' };
+    if (served === undefined) return { kind: 'unknown', message: unknownKindMessage(object.apiVersion, kind) };
+  }
+  if (served === undefined) {
+    return { kind: 'unknown', message: `${object.apiVersion} ${kind} is not served by Kubernetes ${SCHEMA_FIELDS_KUBERNETES_VERSION} (the version was removed or is not yet served); use a version the cluster serves` };
+  }
+  const schema = 'model' in found ? validate(found.model, object) : [];
+  return { kind: 'checked', schema, unknownFields: unknownFields(object, served) };
+}
+
+function unknownKindMessage(apiVersion: string, kind: string): string {
+  return `Kubernetes ${SCHEMA_FIELDS_KUBERNETES_VERSION} has no kind ${kind} in ${apiVersion}; check the spelling of kind and apiVersion`;
+}
+
+function validate(model: ModelClass, object: KubeObject): FieldProblem[] {
+  try {
+    new model(object).validate();
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: unknown }).errors;
+    if (!Array.isArray(errors)) throw err;
+    return fieldProblems(errors as SchemaError[], object);
+  }
+}
+
+/** Fields the 1.34 schema of the kind does not have, anywhere in the object. */
+function unknownFields(object: KubeObject, model: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const walk = (value: unknown, shape: FieldShape, path: (string | number)[]): void => {
+    if (typeof value !== 'object' || value === null) return;
+    switch (shape.kind) {
+      case 'scalar':
+        return;
+      case 'list':
+        if (Array.isArray(value)) value.forEach((item, i) => walk(item, shape.item, [...path, i]));
+        return;
+      case 'map':
+        if (!Array.isArray(value)) for (const [key, item] of Object.entries(value)) walk(item, shape.value, [...path, key]);
+        return;
+      case 'model': {
+        const fields = fieldsOf(shape.model);
+        if (fields === undefined || Array.isArray(value)) return;
+        for (const [key, item] of Object.entries(value)) {
+          const field = fields.get(key);
+          if (field === undefined) {
+            const similar = [...fields.keys()].find((name) => name.toLowerCase() === key.toLowerCase());
+            problems.push({
+              field: fieldPath([...path, key]),
+              message: `unknown field "${key}"${similar ? ` (did you mean "${similar}"?)` : ''}: the API server refuses or drops it`,
+            });
+          } else {
+            walk(item, field, [...path, key]);
+          }
+        }
+      }
+    }
+  };
+  walk(object, { kind: 'model', model }, []);
+  return problems;
+}
