@@ -222,7 +222,7 @@ export class ApiServer {
       if (name !== undefined) {
         const object = this.cluster.get(type, namespace, name);
         if (route.subresource === 'log') {
-          const text = this.hooks.podLogs(object);
+          const text = tail(this.hooks.podLogs(object), q.get('tailLines'));
           res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
           res.end(text);
           return undefined;
@@ -442,6 +442,14 @@ export class ApiServer {
       res.on('close', () => clearInterval(interval));
     }
   }
+}
+
+/** The last `tailLines` lines of a log, as `kubectl logs --tail` shows them. */
+function tail(text: string, tailLines: string | null): string {
+  const n = tailLines === null ? NaN : Number.parseInt(tailLines, 10);
+  if (!Number.isInteger(n) || n < 0) return text;
+  const lines = text.split(/(?<=\n)/);
+  return n === 0 ? '' : lines.slice(-n).join('');
 }
 
 function keyOf(o: KubeObject): string {

@@ -258,7 +258,7 @@ describe('simulated controllers', () => {
   });
 
   it('a Job fails or completes as configured, with a Pod whose logs are configured', async () => {
-    cluster.setConfig({ rolloutDelayMs: 20, jobs: { defaultDurationMs: 20, rules: [{ name: 'bad-*', result: 'fail', logs: 'boom\n' }] } });
+    cluster.setConfig({ rolloutDelayMs: 20, jobs: { defaultDurationMs: 20, rules: [{ name: 'bad-*', result: 'fail', logs: 'migrating\nboom\n' }] } });
     const job = (name: string): Json => ({
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -275,7 +275,9 @@ describe('simulated controllers', () => {
     expect(pods).toHaveLength(1);
     const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/${pods[0]?.['metadata']['name']}/log`);
     expect(res.headers.get('content-type')).toBe('text/plain');
-    expect(await res.text()).toBe('boom\n');
+    expect(await res.text()).toBe('migrating\nboom\n');
+    const tail = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/${pods[0]?.['metadata']['name']}/log?tailLines=1`);
+    expect(await tail.text()).toBe('boom\n');
 
     await call('DELETE', `/apis/batch/v1/namespaces/default/jobs/${bad['metadata']['name']}?propagationPolicy=Background`);
     await expect
