@@ -4,10 +4,10 @@
  * or --set keys, or make a helper run away with memory or time. Every case runs the built CLI in a child
  * process with a planted secret in its environment and a deadline.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
 import { runHelm } from '../support/helm.js';
@@ -200,6 +200,28 @@ describe('nothing is read from outside the repository', () => {
     const result = await render(root);
     expectNoLeak(result);
     expect(result.stdout).not.toContain('leaked');
+  }, CASE_TIMEOUT);
+
+  it('refuses an --env name that climbs out of environments/', async () => {
+    const { root, outsideDir } = repoWithOutside();
+    const result = await render(root, ['--env', `../../${basename(outsideDir)}/sec`]);
+    expectNoLeak(result);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toMatch(/internal error/i);
+  }, CASE_TIMEOUT);
+
+  it('writes --output-dir files only inside the directory, whatever the release is called', async () => {
+    const { root } = repoWithOutside();
+    writeFileSync(join(root, 'environments', 'sec.yaml'), 'releases:\n  - name: ../../escaped\n    chart: evil\n    namespace: sec\n');
+    const base = mkdtempSync(join(tmpdir(), 'kasane-security-out-'));
+    const out = join(base, 'a', 'b');
+    mkdirSync(out, { recursive: true });
+    const result = await render(root, ['--output-dir', out]);
+    expectNoLeak(result);
+    expect(existsSync(join(base, 'escaped'))).toBe(false);
+    expect(existsSync(join(out, '..', 'escaped'))).toBe(false);
+    if (result.code !== 0) expect(result.stderr).toContain('environments/sec.yaml');
   }, CASE_TIMEOUT);
 
   it('still follows a symlink that stays inside the repository (the refusals are about the boundary)', async () => {
