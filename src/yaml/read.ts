@@ -35,6 +35,9 @@ export const MAX_EXPANDED_NODES = 1_000_000;
 
 // ---- go-yaml v2 plain-scalar resolution (see go-scalars.ts) ----------------------------------
 
+/** Set while loading when a `.inf`/`.nan` was read, so only such documents need the extra walk. */
+let sawNonFinite = false;
+
 const nullType = new yaml.Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
   resolve: (data: string | null) => data === null || NULLS.has(data),
@@ -54,7 +57,11 @@ const intType = new yaml.Type('tag:yaml.org,2002:int', {
 const floatType = new yaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
   resolve: (data: string | null) => data !== null && (SPECIAL_FLOATS.has(data) || resolveNumber(data) !== undefined),
-  construct: (data: string) => SPECIAL_FLOATS.get(data) ?? resolveNumber(data),
+  construct: (data: string) => {
+    const value = SPECIAL_FLOATS.get(data) ?? resolveNumber(data);
+    if (value === undefined || !Number.isFinite(value)) sawNonFinite = true;
+    return value;
+  },
 });
 // go-yaml v2 hands a timestamp to an interface{} as its original text.
 const timestampType = new yaml.Type('tag:yaml.org,2002:timestamp', {
@@ -162,6 +169,7 @@ export function parseYamlStream(text: string, sourceName: string, options: Parse
   const documents: ParsedDocument[] = [];
   for (const chunk of splitDocuments(text)) {
     let value: unknown;
+    sawNonFinite = false;
     try {
       value = yaml.load(chunk.text, {
         schema: GO_YAML_V2_SCHEMA,
@@ -185,6 +193,12 @@ export function parseYamlStream(text: string, sourceName: string, options: Parse
     }
     if (value === null || value === undefined) continue;
     const hasAliases = chunk.text.includes('*');
+    // js-yaml's maxDepth already bounds nesting; the walk is needed only to expand aliases or to
+    // report a .inf/.nan.
+    if (!hasAliases && !sawNonFinite) {
+      documents.push({ value, startLine: chunk.startLine });
+      continue;
+    }
     try {
       value = finish(value, hasAliases, () => `the document starting at line ${chunk.startLine}`);
     } catch (error) {
