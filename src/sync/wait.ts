@@ -5,7 +5,7 @@ import { refKey, type KubeObject, type ObjectRef } from '../model/object.js';
 
 export interface WaitOptions {
   readonly timeoutMs: number;
-  /** Called when an object's health message changes while it is still progressing. */
+  /** Called when an object's health message changes while it is still progressing, and every 5 s while it does not. */
   readonly onProgress?: (ref: ObjectRef, h: Health) => void;
   /** First poll delay; doubles up to maxDelayMs. */
   readonly initialDelayMs?: number;
@@ -13,6 +13,8 @@ export interface WaitOptions {
   /** Stops the wait (with SyncInterruptedError) between two polls. */
   readonly signal?: AbortSignal;
 }
+
+const REPEAT_PROGRESS_MS = 5_000;
 
 export type WaitOutcome =
   | { readonly kind: 'healthy'; readonly objects: ReadonlyMap<string, KubeObject> }
@@ -30,6 +32,7 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
   let delay = opts.initialDelayMs ?? 100;
   const pending = new Map(refs.map((r) => [refKey(r), r]));
   const lastMessage = new Map<string, string>();
+  const lastReported = new Map<string, number>();
   const done = new Map<string, KubeObject>();
 
   for (;;) {
@@ -44,8 +47,9 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
         done.set(key, live);
       } else if (h.status === 'Failed' && live !== undefined) {
         return { kind: 'failed', ref, message: h.message, object: live };
-      } else if (lastMessage.get(key) !== h.message) {
+      } else if (lastMessage.get(key) !== h.message || Date.now() - (lastReported.get(key) ?? 0) >= REPEAT_PROGRESS_MS) {
         lastMessage.set(key, h.message);
+        lastReported.set(key, Date.now());
         opts.onProgress?.(ref, h);
       }
     }

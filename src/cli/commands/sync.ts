@@ -104,11 +104,16 @@ function errorJson(err: KasaneError): Record<string, unknown> {
   return { name: err.name, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
 }
 
+/** How long the output stays silent before progress of a health wait is shown. */
+const QUIET_MS = 3_000;
+
 /** Lines a person reads as the sync goes: what changed, hooks, waves, and a summary per release. */
 export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => void {
   // Both verbs end in e: create → created, configure → configured.
   const would = (verb: string): string => (dryRun ? `would ${verb}` : `${verb}d`);
+  let lastLine = Date.now();
   const line = (s: string): void => {
+    lastLine = Date.now();
     out.write(`${s}\n`);
   };
   return (e) => {
@@ -151,6 +156,8 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
         line(`  ${'kept'.padEnd(16)} ${formatRef(e.ref)}: ${e.reason}`);
         return;
       case 'health-waiting':
+        // Quiet while things move fast; on a slow rollout, say what is being waited for.
+        if (Date.now() - lastLine >= QUIET_MS) line(`  ${'waiting'.padEnd(16)} ${formatRef(e.ref)}: ${e.message}`);
         return;
       case 'wave-healthy':
         line(`  ${e.wave === 'bootstrap' ? 'namespaces and CRDs' : `wave ${e.wave}`} healthy`);
