@@ -59,7 +59,7 @@ function applying(d: ChildDaemon, from: number, revision: string): boolean {
 
 const syncs = (d: ChildDaemon): number => d.logs.lines.filter((l) => l['msg'] === 'syncing' || l['msg'] === 'checking for drift').length;
 
-describe('kasane daemon as processes', () => {
+describe('kasane daemon as processes', { timeout: 150_000 }, () => {
   it('two daemons: exactly one syncs; when the leader is killed the standby takes over within the lease duration', async () => {
     const r = remote();
     r.commit(appFiles({ namespace: 'ha', message: 'one' }));
