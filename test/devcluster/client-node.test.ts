@@ -16,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { DevclusterConfig } from '../../src/devcluster/index.js';
+import { kubeConfigFor } from '../support/client-node.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { api } from '../support/http.js';
 
@@ -50,7 +51,7 @@ const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicM
 
 describe('@kubernetes/client-node against the devcluster', () => {
   it('does CRUD through the typed Core, Apps and Batch APIs', async () => {
-    const kc = getCluster().kubeConfig();
+    const kc = kubeConfigFor(getCluster());
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const batch = kc.makeApiClient(BatchV1Api);
@@ -117,7 +118,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
   });
 
   it('creates, reads, server-side applies and deletes through the generic object API, custom resources included', async () => {
-    const kc = getCluster().kubeConfig();
+    const kc = kubeConfigFor(getCluster());
     const objects = KubernetesObjectApi.makeApiClient(kc);
     await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'generic' } });
 
@@ -178,7 +179,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
   });
 
   it('feeds an informer ADDED, MODIFIED and DELETED, and it re-lists after a 410', async () => {
-    const kc = getCluster().kubeConfig();
+    const kc = kubeConfigFor(getCluster());
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'watched' } } });
     let lists = 0;
@@ -227,7 +228,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
 
   it('keeps an informer complete across watch streams the server cuts, resuming without a re-list', async () => {
     const c = getCluster();
-    const kc = c.kubeConfig();
+    const kc = kubeConfigFor(c);
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'cut' } } });
     c.cluster.setConfig({ ...CONFIG, faults: { watchCutAfterMs: 150 } });
@@ -256,7 +257,7 @@ describe('@kubernetes/client-node against the devcluster', () => {
   });
 
   it('surfaces 404, 409 and 422 as ApiException with the Status a real server sends', async () => {
-    const kc = getCluster().kubeConfig();
+    const kc = kubeConfigFor(getCluster());
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const batch = kc.makeApiClient(BatchV1Api);

@@ -6,13 +6,12 @@
  *   it('…', async () => {
  *     const c = getCluster();
  *     await c.kubectl(['apply', '--server-side', '-f', c.writeFile('app.yaml', yaml)]);
- *     // kasane itself: pass `--kubeconfig ${c.kubeconfigPath}`; client-node: c.kubeConfig().
+ *     // kasane itself: pass `--kubeconfig ${c.kubeconfigPath}`; client-node: kubeConfigFor(c) from ./client-node.js.
  *   });
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import { startDevcluster, type Devcluster, type DevclusterConfig } from '../../src/devcluster/index.js';
 import { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
@@ -30,8 +29,6 @@ export interface TestCluster {
   kubeconfigPath: string;
   /** The real kubectl against this cluster. */
   kubectl(args: readonly string[], options?: Omit<KubectlOptions, 'kubeconfig' | 'cacheDir'> & { cacheDir?: string }): Promise<KubectlResult>;
-  /** A @kubernetes/client-node KubeConfig pointing at this cluster. */
-  kubeConfig(): KubeConfig;
   /** Writes a file into the temp dir and returns its path. */
   writeFile(name: string, content: string): string;
   /** A fresh kubectl discovery cache, for when a test changes discovery (new CRDs). */
@@ -68,11 +65,6 @@ export async function startTestCluster(config?: DevclusterConfig, options: TestC
     kubeconfigPath,
     kubectl: (args, opts = {}) =>
       runKubectl(args, { home: dir, ...opts, kubeconfig: kubeconfigPath, cacheDir: opts.cacheDir ?? defaultCache }),
-    kubeConfig: () => {
-      const kc = new KubeConfig();
-      kc.loadFromString(cluster.kubeconfig());
-      return kc;
-    },
     writeFile: (name, content) => {
       const path = join(dir, name);
       writeFileSync(path, content);
