@@ -6,7 +6,7 @@ import { useDevcluster } from '../support/devcluster.js';
 import { createRemote, serveHttp, type TestRemote } from '../git/support/remote.js';
 import { appFiles, getMetrics, getStatus, metricValue, startDaemon, waitFor, type InProcessDaemon } from './support/fixture.js';
 
-const cluster = useDevcluster({ rolloutDelayMs: 50 });
+const cluster = useDevcluster({ rolloutDelayMs: 50, jobs: { defaultDurationMs: 100, rules: [{ name: 'failing-migration', result: 'fail', logs: 'migration exploded' }] } });
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -204,5 +204,30 @@ describe('kasane daemon: reconcile loop', () => {
     expect(Date.parse(broken!.nextSyncAt!)).toBeGreaterThan(Date.now());
     expect((await fetch(`${d.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${d.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a failed hook fails the sync: status, metrics and Kubernetes Events on the release record say so', async () => {
+    const r = remote();
+    r.commit(appFiles({ namespace: 'failing', failingHook: true }));
+    const d = await daemon({ kubeconfig: cluster().kubeconfigPath, repo: r.fileUrl });
+    const s = await waitFor('failed', async () => {
+      const st = await getStatus(d.url);
+      return st.environments[0]?.releases[0]?.state === 'Failed' ? st : undefined;
+    });
+    const release = s.environments[0]!.releases[0]!;
+    expect(release.lastError).toContain('failing-migration');
+    expect(release.lastHookRuns).toContainEqual(expect.objectContaining({ phase: 'pre-sync', status: 'Failed', object: 'batch/v1 Job failing/failing-migration' }));
+    expect(metricValue(await getMetrics(d.url), 'kasane_hook_runs_total', { phase: 'pre-sync', result: 'Failed' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(await getMetrics(d.url), 'kasane_syncs_total', { result: 'failed' })).toBeGreaterThanOrEqual(1);
+    const events = await waitFor('events', async () => {
+      const list = (await getJson(['get', 'events', '-n', 'failing']))['items'] as { reason: string; type: string; involvedObject: { kind: string; name: string } }[];
+      return list.some((e) => e.reason === 'SyncFailed') && list.some((e) => e.reason === 'HookFailed') ? list : undefined;
+    });
+    for (const e of events.filter((x) => x.reason === 'SyncFailed' || x.reason === 'HookFailed')) {
+      expect(e.type).toBe('Warning');
+      expect(e.involvedObject).toMatchObject({ kind: 'Secret', name: expect.stringMatching(/^kasane\.demo\.web\.v\d+$/) });
+    }
+    // The main objects were never applied: the hook failed before them.
+    expect(await configMessage('failing')).toBeUndefined();
   });
 });

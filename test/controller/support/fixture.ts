@@ -24,6 +24,8 @@ export interface AppSpec {
   /** Environment name (default `demo`). */
   env?: string;
   namespace?: string;
+  /** Adds a pre-sync hook Job named `failing-migration` (the devcluster tests make it fail). */
+  failingHook?: boolean;
 }
 
 /** The repository tree: charts/web and environments/<env>.yaml. */
@@ -75,6 +77,26 @@ export function appFiles(spec: AppSpec = {}): Record<string, string> {
       '  message: {{ quote Values.message }}',
       '',
     ].join('\n'),
+    ...(spec.failingHook
+      ? {
+          'charts/web/templates/migration.yaml': [
+            'apiVersion: batch/v1',
+            'kind: Job',
+            'metadata:',
+            '  name: failing-migration',
+            '  annotations:',
+            '    kasane.io/hook: pre-sync',
+            'spec:',
+            '  backoffLimit: 0',
+            '  template:',
+            '    spec:',
+            '      restartPolicy: Never',
+            '      containers:',
+            '        - {name: migrate, image: busybox:1.36, command: ["false"]}',
+            '',
+          ].join('\n'),
+        }
+      : {}),
     [`environments/${env}.yaml`]: [
       'releases:',
       '  - name: web',
