@@ -553,6 +553,30 @@ metadata: {name: ${name}, namespace: sel, labels: {suite: sel, ${labels}}}
     expect(gone.stderr).toContain('configmaps "held" not found');
   });
 
+  it('creates objects with the imperative kubectl create commands, which send protobuf', async () => {
+    const c = getCluster();
+    expectOk(await c.kubectl(['create', 'namespace', 'imperative']));
+    const created = await Promise.all([
+      c.kubectl(['create', 'configmap', 'cfg', '-n', 'imperative', '--from-literal=a=1']),
+      c.kubectl(['create', 'secret', 'generic', 'pw', '-n', 'imperative', '--from-literal=password=hunter2']),
+      c.kubectl(['create', 'deployment', 'web', '-n', 'imperative', '--image=nginx:1.27', '--replicas=2', '--port=80']),
+      c.kubectl(['create', 'service', 'clusterip', 'web', '-n', 'imperative', '--tcp=80:8080']),
+      c.kubectl(['create', 'cronjob', 'nightly', '-n', 'imperative', '--image=busybox:1.36', '--schedule=0 3 * * *']),
+    ]);
+    created.forEach(expectOk);
+    // Triggering a CronJob by hand, a common operation.
+    expect(expectOk(await c.kubectl(['create', 'job', 'nightly-now', '-n', 'imperative', '--from=cronjob/nightly'])).stdout).toContain('job.batch/nightly-now created');
+    const deploy = await getJson(c, ['deployment', 'web', '-n', 'imperative']);
+    expect(deploy.spec.replicas).toBe(2);
+    expect(deploy.spec.template.spec.containers).toEqual([expect.objectContaining({ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }] })]);
+    const secret = await getJson(c, ['secret', 'pw', '-n', 'imperative']);
+    expect(Buffer.from(secret.data.password, 'base64').toString()).toBe('hunter2');
+    const svc = await getJson(c, ['service', 'web', '-n', 'imperative']);
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 8080, protocol: 'TCP' })]);
+    const job = await getJson(c, ['job', 'nightly-now', '-n', 'imperative']);
+    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'nightly' })]);
+  });
+
   it('refuses to create in a missing namespace', async () => {
     const c = getCluster();
     const result = await c.kubectl(['create', 'configmap', 'x', '-n', 'missing', '--from-literal=a=b']);
