@@ -135,7 +135,7 @@ describe('devcluster API semantics', () => {
     });
   });
 
-  it('names generateName objects, persists nothing on dryRun, and garbage-collects owned objects', async () => {
+  it('names generateName objects, persists nothing on dryRun, and garbage-collects owned objects (Background, Foreground, Orphan)', async () => {
     const { cluster } = getCluster();
     const generated = await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'run-' } });
     expect(generated.status, generated.text).toBe(201);
@@ -155,6 +155,21 @@ describe('devcluster API semantics', () => {
     const childrenGone = async (): Promise<boolean> =>
       (await Promise.all(['child-1', 'child-2'].map((n) => api(cluster.url, 'GET', `${cmPath('default')}/${n}`)))).every((r) => r.status === 404);
     expect(await waitUntil(childrenGone)).toBe(true);
+
+    // Foreground: the owner stays, marked, until its dependents are gone.
+    const owner3 = (await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner3' } })).json;
+    await api(cluster.url, 'POST', cmPath('default'), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'child-3', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner3', uid: owner3.metadata.uid, blockOwnerDeletion: true }] },
+    });
+    const foreground = await api(cluster.url, 'DELETE', `${cmPath('default')}/owner3?propagationPolicy=Foreground`);
+    expect(foreground.status).toBe(200);
+    expect(foreground.json.metadata.finalizers).toContain('foregroundDeletion');
+    expect(foreground.json.metadata.deletionTimestamp).toBeTruthy();
+    const bothGone = async (): Promise<boolean> =>
+      (await Promise.all(['owner3', 'child-3'].map((n) => api(cluster.url, 'GET', `${cmPath('default')}/${n}`)))).every((r) => r.status === 404);
+    expect(await waitUntil(bothGone)).toBe(true);
 
     const owner2 = (await api(cluster.url, 'POST', cmPath('default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner2' } })).json;
     await api(cluster.url, 'POST', cmPath('default'), {
