@@ -94,7 +94,8 @@ export class FaultInjector {
    */
   async intercept(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (this.isExempt(req.url ?? '/')) return false;
-    // Every request draws the same number of values, so one request's fate never shifts another's.
+    // Every request draws the same number of values whatever its fate, so the faults depend only on
+    // the seed and the order in which requests arrive.
     const latency = this.draw(this.config.latencyMs);
     const roll = this.random();
     const pick = this.random();
