@@ -112,7 +112,9 @@ export class CrdIndex {
     if (typeof validate === 'string') {
       return { kind: 'invalid', crd: source, severity: 'error', message: `the schema of CRD ${crdName} (${source.file}) for ${version} is not a valid JSON Schema: ${validate}` };
     }
-    const schema = validate(object) ? [] : fieldProblems((validate.errors ?? []) as SchemaError[], object);
+    // The API server drops nulls of fields that are not nullable before it validates: so does lint.
+    const pruned = withoutNulls(object, match.schema) as KubeObject;
+    const schema = validate(pruned) ? [] : fieldProblems((validate.errors ?? []) as SchemaError[], pruned);
     return { kind: 'checked', crd: source, schema, pruned: prunedFields(object, match.schema) };
   }
 
@@ -120,7 +122,7 @@ export class CrdIndex {
     let validate = this.validators.get(schema);
     if (validate === undefined) {
       try {
-        validate = newAjv().compile(schema);
+        validate = newAjv().compile(nullableEnums(schema) as Schema);
       } catch (err) {
         validate = err instanceof Error ? err.message : String(err);
       }
@@ -178,4 +180,36 @@ export function prunedFields(object: KubeObject, schema: Schema): FieldProblem[]
   };
   walk(object, schema, [], true);
   return problems;
+}
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of the schema in which `nullable: true` also admits null to an `enum` (ajv reads nullable for `type` only). */
+function nullableEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableEnums);
+  if (!isSchema(node)) return node;
+  const copy: Schema = {};
+  for (const [key, value] of Object.entries(node)) copy[key] = key === 'enum' || key === 'default' || key === 'example' ? value : nullableEnums(value);
+  if (copy['nullable'] === true && Array.isArray(copy['enum']) && !copy['enum'].includes(null)) copy['enum'] = [...copy['enum'], null];
+  return copy;
+}
+
+/** A copy of the value without the null fields the schema does not declare nullable (the API server prunes those). */
+function withoutNulls(value: unknown, node: Schema | undefined): unknown {
+  if (node === undefined || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = node['items'];
+    return isSchema(items) ? value.map((item: unknown) => withoutNulls(item, items)) : value;
+  }
+  const properties = (isSchema(node['properties']) ? node['properties'] : {}) as Record<string, Schema>;
+  const additional = isSchema(node['additionalProperties']) ? node['additionalProperties'] : undefined;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const property = properties[key] ?? additional;
+    if (item === null && property !== undefined && property['nullable'] !== true) continue;
+    copy[key] = withoutNulls(item, property);
+  }
+  return copy;
 }
