@@ -112,8 +112,37 @@ class DocumentTooLarge extends Error {}
  * Walks a parsed document: enforces the depth cap, rejects values JSON cannot carry, and, when the
  * document used aliases, rebuilds it as a tree (so no two places share one object) under a node budget.
  */
+/**
+ * The number of nodes `value` has once every alias is expanded, counted over the shared graph (each
+ * distinct node once), so an alias bomb is measured without being expanded.
+ */
+function expandedSize(value: unknown, describe: () => string): number {
+  const sizes = new Map<object, number>();
+  const inProgress = new Set<object>();
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (inProgress.has(node)) throw new DocumentTooLarge(`an alias in ${describe()} refers to a node that contains it`);
+    inProgress.add(node);
+    let total = 1;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      total += size(child);
+      if (total > MAX_EXPANDED_NODES) break;
+    }
+    inProgress.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  return size(value);
+}
+
 function finish(value: unknown, hasAliases: boolean, describe: () => string): unknown {
-  let budget = MAX_EXPANDED_NODES;
+  if (hasAliases && expandedSize(value, describe) > MAX_EXPANDED_NODES) {
+    throw new DocumentTooLarge(
+      `aliases in ${describe()} expand to more than ${MAX_EXPANDED_NODES} nodes; refusing (alias bomb?)`,
+    );
+  }
   const visit = (node: unknown, depth: number): unknown => {
     if (typeof node === 'number') {
       if (!Number.isFinite(node)) {
@@ -126,11 +155,6 @@ function finish(value: unknown, hasAliases: boolean, describe: () => string): un
     if (node === null || typeof node !== 'object') return node;
     if (depth > MAX_NESTING_DEPTH) {
       throw new DocumentTooLarge(`nesting deeper than ${MAX_NESTING_DEPTH} levels in ${describe()}`);
-    }
-    if (hasAliases && --budget < 0) {
-      throw new DocumentTooLarge(
-        `aliases in ${describe()} expand to more than ${MAX_EXPANDED_NODES} nodes; refusing (alias bomb?)`,
-      );
     }
     if (Array.isArray(node)) {
       if (!hasAliases) {
@@ -153,10 +177,6 @@ function finish(value: unknown, hasAliases: boolean, describe: () => string): un
   return visit(value, 0);
 }
 
-/**
- * Parses a stream of YAML documents separated by `---` lines. Empty documents (only comments,
- * whitespace or `null`) are dropped. Throws YamlSyntaxError naming `sourceName` and the line in `text`.
- */
 export interface ParseOptions {
   /**
    * Let a repeated key silently replace the earlier one, as go-yaml's non-strict Unmarshal does
@@ -165,6 +185,10 @@ export interface ParseOptions {
   allowDuplicateKeys?: boolean;
 }
 
+/**
+ * Parses a stream of YAML documents separated by `---` lines. Empty documents (only comments,
+ * whitespace or `null`) are dropped. Throws YamlSyntaxError naming `sourceName` and the line in `text`.
+ */
 export function parseYamlStream(text: string, sourceName: string, options: ParseOptions = {}): ParsedDocument[] {
   const documents: ParsedDocument[] = [];
   for (const chunk of splitDocuments(text)) {
