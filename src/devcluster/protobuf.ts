@@ -1,11 +1,12 @@
 /**
  * Just enough of the Kubernetes protobuf encoding to read what typed clients, which always write
- * protobuf, send: `kubectl create namespace|configmap|secret|serviceaccount` and Helm's release
- * Secrets and deletes. Field numbers are those of the published API; other kinds get 415.
+ * protobuf, send: `kubectl create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|
+ * service` and `kubectl run`, and Helm's release Secrets and deletes. Field numbers are those of
+ * the published API, only for the fields those commands set; other kinds get 415.
  */
 import { ApiError } from './status.js';
 
-type Scalar = 'string' | 'bytes' | 'int' | 'bool' | 'time';
+type Scalar = 'string' | 'bytes' | 'int' | 'bool' | 'time' | 'intOrString';
 type FieldType = Scalar | { message: Schema } | { map: 'string' | 'bytes' };
 interface Field {
   name: string;
@@ -27,6 +28,41 @@ const OBJECT_META: Schema = {
 };
 
 const LOCAL_OBJECT_REFERENCE: Schema = { 1: f('name', 'string') };
+
+const LABEL_SELECTOR: Schema = { 1: f('matchLabels', { map: 'string' }) };
+
+const CONTAINER: Schema = {
+  1: f('name', 'string'),
+  2: f('image', 'string'),
+  3: f('command', 'string', true),
+  4: f('args', 'string', true),
+  5: f('workingDir', 'string'),
+  6: f('ports', { message: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') } }, true),
+  7: f('env', { message: { 1: f('name', 'string'), 2: f('value', 'string') } }, true),
+  13: f('terminationMessagePath', 'string'),
+  14: f('imagePullPolicy', 'string'),
+  20: f('terminationMessagePolicy', 'string'),
+};
+
+const POD_SPEC: Schema = {
+  2: f('containers', { message: CONTAINER }, true),
+  3: f('restartPolicy', 'string'),
+  6: f('dnsPolicy', 'string'),
+  8: f('serviceAccountName', 'string'),
+  19: f('schedulerName', 'string'),
+  20: f('initContainers', { message: CONTAINER }, true),
+};
+
+const POD_TEMPLATE: Schema = { 1: f('metadata', { message: OBJECT_META }), 2: f('spec', { message: POD_SPEC }) };
+
+const JOB_SPEC: Schema = {
+  1: f('parallelism', 'int'),
+  2: f('completions', 'int'),
+  3: f('activeDeadlineSeconds', 'int'),
+  4: f('selector', { message: LABEL_SELECTOR }),
+  6: f('template', { message: POD_TEMPLATE }),
+  7: f('backoffLimit', 'int'),
+};
 
 const DELETE_OPTIONS: Schema = {
   1: f('gracePeriodSeconds', 'int'),
@@ -55,6 +91,42 @@ const KINDS: Record<string, Schema> = {
     3: f('type', 'string'),
     4: f('stringData', { map: 'string' }),
     5: f('immutable', 'bool'),
+  },
+  'v1/Pod': { 1: f('metadata', { message: OBJECT_META }), 2: f('spec', { message: POD_SPEC }) },
+  'v1/Service': {
+    1: f('metadata', { message: OBJECT_META }),
+    2: f('spec', {
+      message: {
+        1: f('ports', { message: { 1: f('name', 'string'), 2: f('protocol', 'string'), 3: f('port', 'int'), 4: f('targetPort', 'intOrString'), 5: f('nodePort', 'int') } }, true),
+        2: f('selector', { map: 'string' }),
+        3: f('clusterIP', 'string'),
+        4: f('type', 'string'),
+        10: f('externalName', 'string'),
+      },
+    }),
+  },
+  'apps/v1/Deployment': {
+    1: f('metadata', { message: OBJECT_META }),
+    2: f('spec', {
+      message: {
+        1: f('replicas', 'int'),
+        2: f('selector', { message: LABEL_SELECTOR }),
+        3: f('template', { message: POD_TEMPLATE }),
+        4: f('strategy', { message: { 1: f('type', 'string') } }),
+        5: f('minReadySeconds', 'int'),
+      },
+    }),
+  },
+  'batch/v1/Job': { 1: f('metadata', { message: OBJECT_META }), 2: f('spec', { message: JOB_SPEC }) },
+  'batch/v1/CronJob': {
+    1: f('metadata', { message: OBJECT_META }),
+    2: f('spec', {
+      message: {
+        1: f('schedule', 'string'),
+        3: f('concurrencyPolicy', 'string'),
+        5: f('jobTemplate', { message: { 1: f('metadata', { message: OBJECT_META }), 2: f('spec', { message: JOB_SPEC }) } }),
+      },
+    }),
   },
   'v1/ServiceAccount': {
     1: f('metadata', { message: OBJECT_META }),
@@ -125,6 +197,18 @@ function decodeScalar(type: Scalar, value: number | Buffer): unknown {
       return typeof value === 'number' ? value : undefined;
     case 'bool':
       return typeof value === 'number' ? value !== 0 : undefined;
+    case 'intOrString': {
+      if (!Buffer.isBuffer(value)) return undefined;
+      let kind = 0;
+      let int = 0;
+      let str = '';
+      for (const [n, , v] of fields(value)) {
+        if (n === 1 && typeof v === 'number') kind = v;
+        if (n === 2 && typeof v === 'number') int = v;
+        if (n === 3 && Buffer.isBuffer(v)) str = v.toString('utf8');
+      }
+      return kind === 1 ? str : int;
+    }
     case 'time': {
       if (!Buffer.isBuffer(value)) return undefined;
       let seconds = 0;
@@ -172,7 +256,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
 /** Decodes a `k8s\0`-enveloped protobuf object into its JSON form, or refuses it with 415. */
 export function decodeProtobuf(body: Buffer): unknown {
   const unsupported = (what: string): ApiError =>
-    new ApiError(415, 'UnsupportedMediaType', `the devcluster reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount and DeleteOptions (got ${what}); send application/json or YAML`);
+    new ApiError(415, 'UnsupportedMediaType', `the devcluster reads protobuf only for the kinds \`kubectl create <kind>\` makes most (got ${what}); send application/json or YAML`);
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw unsupported('no k8s envelope');
   let apiVersion = '';
   let kind = '';
