@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import { YamlLocator } from '../environment/yaml-locator.js';
 import { parseYamlStream } from '../yaml/read.js';
 import type { Chart, ChartMetadata, ChartSource } from './chart.js';
+import { readRepoFile } from './files.js';
 
 export const CHARTS_DIR = 'charts';
 
@@ -38,10 +39,10 @@ export function loadChart(repoRoot: string, dir: string): Chart {
     throw new ChartNotFoundError(dir, listCharts(repoRoot));
   }
   const metadataFile = `${path}/Chart.yaml`;
-  const metadata = parseChartMetadata(readFileSync(join(root, 'Chart.yaml'), 'utf8'), metadataFile);
-  const values = readValuesFile(root, `${path}/values.yaml`, 'values.yaml');
-  const schema = readSchema(root, `${path}/values.schema.json`);
-  const { templates, partials } = readTemplates(root, path);
+  const metadata = parseChartMetadata(readRepoFile(repoRoot, metadataFile), metadataFile);
+  const values = readValuesFile(repoRoot, `${path}/values.yaml`);
+  const schema = readSchema(repoRoot, `${path}/values.schema.json`);
+  const { templates, partials } = readTemplates(repoRoot, path);
   return { dir, path, root, metadata, values, ...(schema === undefined ? {} : { schema }), templates, partials };
 }
 
@@ -106,15 +107,13 @@ export function parseValuesText(text: string, file: string): Record<string, unkn
   return first.value as Record<string, unknown>;
 }
 
-function readValuesFile(root: string, file: string, name: string): Record<string, unknown> {
-  const path = join(root, name);
-  return existsSync(path) ? parseValuesText(readFileSync(path, 'utf8'), file) : {};
+function readValuesFile(repoRoot: string, file: string): Record<string, unknown> {
+  return existsSync(join(repoRoot, file)) ? parseValuesText(readRepoFile(repoRoot, file), file) : {};
 }
 
-function readSchema(root: string, file: string): unknown {
-  const path = join(root, 'values.schema.json');
-  if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, 'utf8');
+function readSchema(repoRoot: string, file: string): unknown {
+  if (!existsSync(join(repoRoot, file))) return undefined;
+  const text = readRepoFile(repoRoot, file);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -125,11 +124,12 @@ function readSchema(root: string, file: string): unknown {
   }
 }
 
-function readTemplates(root: string, path: string): { templates: ChartSource[]; partials: (ChartSource & { partial: string })[] } {
-  const dir = join(root, 'templates');
+function readTemplates(repoRoot: string, path: string): { templates: ChartSource[]; partials: (ChartSource & { partial: string })[] } {
+  const dir = join(repoRoot, path, 'templates');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { templates: [], partials: [] };
+  // Symlinked templates are read too, through readRepoFile, which refuses those leading outside.
   const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() || e.isSymbolicLink())
     .map((e) => e.name)
     .sort();
   const templates: ChartSource[] = [];
@@ -137,9 +137,9 @@ function readTemplates(root: string, path: string): { templates: ChartSource[]; 
   for (const name of names) {
     const file = `${path}/templates/${name}`;
     if (name.startsWith('_') && name.endsWith('.hbs')) {
-      partials.push({ file, text: readFileSync(join(dir, name), 'utf8'), partial: name.slice(1, -'.hbs'.length) });
+      partials.push({ file, text: readRepoFile(repoRoot, file), partial: name.slice(1, -'.hbs'.length) });
     } else if (name.endsWith('.yaml') && !name.startsWith('_')) {
-      templates.push({ file, text: readFileSync(join(dir, name), 'utf8') });
+      templates.push({ file, text: readRepoFile(repoRoot, file) });
     }
   }
   return { templates, partials };

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate as isCronExpression } from 'node-cron';
+import { readRepoFile } from '../chart/files.js';
 import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import type { SyncSettings, SyncWindow } from '../model/rendered.js';
 import { parseYamlStream } from '../yaml/read.js';
@@ -28,7 +29,7 @@ export function listEnvironments(repoRoot: string): string[] {
   const dir = join(repoRoot, ENVIRONMENTS_DIR);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.yaml'))
     .map((e) => e.name.slice(0, -'.yaml'.length))
     .sort();
 }
@@ -40,7 +41,7 @@ export function loadEnvironment(repoRoot: string, name: string): Environment {
   if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(name) || !existsSync(path)) {
     throw new EnvironmentNotFoundError(name, listEnvironments(repoRoot));
   }
-  return parseEnvironment(readFileSync(path, 'utf8'), name, file);
+  return parseEnvironment(readRepoFile(repoRoot, file), name, file);
 }
 
 /** Validates the text of an environment file. `file` is the repository-relative path used in messages. */

@@ -20,7 +20,9 @@ const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = {
   allowedProtoProperties: {},
   allowedProtoMethods: {},
 };
-const MAX_INCLUDE_DEPTH = 64;
+const MAX_NESTING = 64;
+/** What include and tpl may return, summed, while one template renders: far above any real chart. */
+const MAX_INCLUDED_OUTPUT = 64 * 1024 * 1024;
 /** Stands for the text given to `tpl` while it renders; errors are reported at the caller. */
 const TPL_STRING = '(tpl string)';
 
@@ -48,6 +50,8 @@ export class ChartRenderer {
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  /** Characters include and tpl may still return while the current template renders. */
+  private outputBudget = MAX_INCLUDED_OUTPUT;
 
   constructor(private readonly chart: Chart) {
     this.hb.unregisterHelper('log');
@@ -114,6 +118,7 @@ export class ChartRenderer {
   /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
   render(source: ChartSource, context: TemplateContext): RenderedTemplate {
     const template = this.compiled(source);
+    this.outputBudget = MAX_INCLUDED_OUTPUT;
     const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
     return { source, output: unmark(text) };
   }
@@ -138,16 +143,15 @@ export class ChartRenderer {
   private include(name: string, context: unknown): string {
     const partial = this.partials.get(name);
     if (partial === undefined) throw new KasaneError(`include: ${this.unknownPartialText(name)}`);
-    if (this.stack.length > MAX_INCLUDE_DEPTH) {
-      throw new KasaneError(`include: partials nest deeper than ${MAX_INCLUDE_DEPTH} levels (does "${name}" include itself?)`);
-    }
-    return this.run(partial.source, () => partial.render(context, RUNTIME_OPTIONS));
+    this.checkNesting(`does "${name}" include itself?`);
+    return this.spend(this.run(partial.source, () => partial.render(context, RUNTIME_OPTIONS)));
   }
 
   private tpl(template: string, context: unknown): string {
     const caller = this.stack[this.stack.length - 1];
     const source: ChartSource = { file: TPL_STRING, text: template };
     try {
+      this.checkNesting('does a tpl string render itself?');
       let compiled: Handlebars.TemplateDelegate;
       try {
         this.hb.parse(template);
@@ -155,15 +159,38 @@ export class ChartRenderer {
       } catch (err) {
         throw this.syntaxError(source, err);
       }
-      return this.run(source, () => compiled(context, RUNTIME_OPTIONS));
+      return this.spend(this.run(source, () => compiled(context, RUNTIME_OPTIONS)));
     } catch (err) {
-      if (caller === undefined || (err instanceof TemplateError && err.location.file !== TPL_STRING)) throw err;
-      // A tpl string has no file: the error belongs to the template that called tpl.
+      if (err instanceof TemplateError && err.location.file !== TPL_STRING) throw err;
+      // A tpl string has no file: the error belongs to the template that called the outermost tpl.
+      if (caller === undefined || caller.file === TPL_STRING) throw err;
       const inner = err instanceof TemplateError ? err.detail.split('\n')[0] : err instanceof Error ? err.message : String(err);
       const line = this.lineOfCall(caller, 'tpl');
       const at = { file: caller.file, ...(line === undefined ? {} : { line }) };
-      throw new TemplateError(at, `tpl ${JSON.stringify(template)}: ${inner}`, line === undefined ? undefined : lineOf(caller.text, line), { cause: err });
+      const shown = template.length > 80 ? `${template.slice(0, 77)}...` : template;
+      throw new TemplateError(at, `tpl ${JSON.stringify(shown)}: ${inner}`, line === undefined ? undefined : lineOf(caller.text, line), { cause: err });
     }
+  }
+
+  /** include and tpl nest at most MAX_NESTING deep: deeper is a template that calls itself. */
+  private checkNesting(question: string): void {
+    if (this.stack.length > MAX_NESTING) throw new KasaneError(`include and tpl nest deeper than ${MAX_NESTING} levels (${question})`);
+  }
+
+  /**
+   * Counts what include and tpl return while one template renders. Partials that include each other
+   * twice per level double their output at every level (a "billion laughs"): the budget ends that
+   * with an error long before memory runs out.
+   */
+  private spend(output: string): string {
+    this.outputBudget -= output.length;
+    if (this.outputBudget < 0) {
+      throw new TemplateError(
+        { file: this.stack[this.stack.length - 1]?.file ?? this.chart.path },
+        `include and tpl produced more than ${MAX_INCLUDED_OUTPUT / (1024 * 1024)} MiB while rendering one template (do partials include each other over and over?)`,
+      );
+    }
+    return output;
   }
 
   /** Runs a render with `source` as the current file; turns what it throws into a TemplateError about that file. */

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Chart } from '../chart/chart.js';
+import { readRepoFile } from '../chart/files.js';
 import { parseValuesText } from '../chart/load.js';
 import { KasaneError, SourceError } from '../errors.js';
 import type { Environment, ReleaseSpec } from '../environment/environment.js';
@@ -73,5 +74,5 @@ function readRepoValuesFile(repoRoot: string, file: string, where: { file: strin
   }
   const path = join(repoRoot, clean);
   if (!existsSync(path)) throw new SourceError(where, `values file "${file}" does not exist`);
-  return parseValuesText(readFileSync(path, 'utf8'), file.split('\\').join('/'));
+  return parseValuesText(readRepoFile(repoRoot, clean), file.split('\\').join('/'));
 }
