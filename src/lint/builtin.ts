@@ -6,6 +6,9 @@
  *   fields of every kind, for finding the ones the API server would refuse (or drop), and which versions
  *   of a kind 1.34 serves at all.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { builtinModelOf, fieldsOf, SCHEMA_FIELDS_KUBERNETES_VERSION, type FieldShape } from '../cluster/schema-fields.js';
 import type { KubeObject } from '../model/object.js';
 import { fieldPath } from './findings.js';
@@ -28,52 +31,52 @@ interface ModelClass {
 type Loaded = { readonly model: ModelClass } | { readonly missing: 'kind' | 'group-version' };
 
 const SAFE = { group: /^[a-z0-9.-]*$/, version: /^v\d+[a-z0-9]*$/, kind: /^[A-Za-z][A-Za-z0-9]*$/ } as const;
-const loaded = new Map<string, Promise<Loaded>>();
+const PACKAGE = 'kubernetes-models';
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
-}
+/**
+ * Where kubernetes-models is installed, and the group/versions its export map lists (`apps/v1`, core as `v1`):
+ * the package has a module per kind under each, `kubernetes-models/apps/v1/Deployment`.
+ */
+const catalog = ((): { dir: string; groupVersions: ReadonlySet<string> } => {
+  const require = createRequire(import.meta.url);
+  for (const base of require.resolve.paths(PACKAGE) ?? []) {
+    const manifest = join(base, PACKAGE, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, unknown> }).exports ?? {};
+    const groupVersions = new Set(
+      Object.keys(exports)
+        .map((key) => /^\.\/(.+)\/\*$/.exec(key)?.[1])
+        .filter((gv): gv is string => gv !== undefined && !gv.startsWith('_')),
+    );
+    return { dir: join(base, PACKAGE), groupVersions };
+  }
+  throw new Error(`${PACKAGE} is not installed: run npm ci`);
+})();
+
+const loaded = new Map<string, Promise<Loaded>>();
 
 /** The kubernetes-models class of a kind: `kubernetes-models/apps/v1/Deployment`, core kinds under `v1/`. */
 function loadModel(group: string, version: string, kind: string): Promise<Loaded> {
-  const path = `${group === '' ? '' : `${group}/`}${version}/${kind}`;
+  const groupVersion = group === '' ? version : `${group}/${version}`;
+  const path = `${groupVersion}/${kind}`;
   let pending = loaded.get(path);
   if (!pending) {
-    pending = import(/* @vite-ignore */ `kubernetes-models/${path}`).then(
-      (module: Record<string, unknown>) => {
+    if (!catalog.groupVersions.has(groupVersion)) pending = Promise.resolve({ missing: 'group-version' as const });
+    else if (!existsSync(join(catalog.dir, `${path}.js`))) pending = Promise.resolve({ missing: 'kind' as const });
+    else {
+      pending = import(/* @vite-ignore */ `${PACKAGE}/${path}`).then((module: Record<string, unknown>) => {
         const model = module[kind] as ModelClass | undefined;
         return typeof model === 'function' && model.kind === kind ? { model } : { missing: 'kind' as const };
-      },
-      (err: unknown) => {
-        // The package's export map knows every group/version it has: an unexported path is an unknown
-        // group or version; an exported one that is missing is an unknown kind of a known version.
-        if (errorCode(err) === 'ERR_MODULE_NOT_FOUND') return { missing: 'kind' as const };
-        if (errorCode(err) === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { missing: 'group-version' as const };
-        throw err;
-      },
-    );
+      });
+    }
     loaded.set(path, pending);
   }
   return pending;
 }
 
-const groupKnown = new Map<string, Promise<boolean>>();
-
-/** Whether kubernetes-models has the API group at all (its index module exists). */
-function isBuiltinGroup(group: string): Promise<boolean> {
-  if (group === '') return Promise.resolve(true);
-  let pending = groupKnown.get(group);
-  if (!pending) {
-    pending = import(/* @vite-ignore */ `kubernetes-models/${group}`).then(
-      () => true,
-      (err: unknown) => {
-        if (errorCode(err) === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || errorCode(err) === 'ERR_MODULE_NOT_FOUND') return false;
-        throw err;
-      },
-    );
-    groupKnown.set(group, pending);
-  }
-  return pending;
+/** Whether kubernetes-models has the API group at all, in any version. */
+function isBuiltinGroup(group: string): boolean {
+  return group === '' || [...catalog.groupVersions].some((gv) => gv.startsWith(`${group}/`));
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -90,7 +93,7 @@ export async function checkBuiltin(object: KubeObject): Promise<BuiltinCheck> {
   const found = await loadModel(group, version, kind);
   const served = builtinModelOf(object.apiVersion, kind);
   if ('missing' in found) {
-    if (found.missing === 'group-version' && !(await isBuiltinGroup(group))) return { kind: 'custom' };
+    if (found.missing === 'group-version' && !isBuiltinGroup(group)) return { kind: 'custom' };
     if (served === undefined) return { kind: 'unknown', message: unknownKindMessage(object.apiVersion, kind) };
   }
   if (served === undefined) {
