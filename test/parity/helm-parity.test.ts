@@ -3,7 +3,7 @@
  * Go-template twin (fixtures/helm) — rendered by `kasane render` and by the real `helm template` with the
  * same layered values, must give the same objects with the same contents.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,25 @@ const fixtures = join(projectRoot, 'test', 'parity', 'fixtures');
 const repo = join(fixtures, 'repo');
 const helmChart = join(fixtures, 'helm', 'shop');
 const kasaneChart = join(repo, 'charts', 'shop');
+const fixtureRoots = { repo, helmChart };
+
+/** Copies of both twins with every text file's line endings turned into CRLF (a Windows checkout). */
+function crlfRoots(): { repo: string; helmChart: string } {
+  const base = mkdtempSync(join(tmpdir(), 'kasane-crlf-'));
+  const copy = { repo: join(base, 'repo'), helmChart: join(base, 'helm', 'shop') };
+  cpSync(repo, copy.repo, { recursive: true });
+  cpSync(helmChart, copy.helmChart, { recursive: true });
+  const convert = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) convert(path);
+      else writeFileSync(path, readFileSync(path, 'utf8').replace(/\r?\n/g, '\r\n'));
+    }
+  };
+  convert(copy.repo);
+  convert(copy.helmChart);
+  return copy;
+}
 
 interface Variant {
   env: string;
@@ -24,6 +43,8 @@ interface Variant {
   set: string[];
   /** `--set-string`s; their keys differ from the `--set`s, so the order between the two does not matter. */
   setString: string[];
+  /** The kasane repository and the Helm twin; default: the fixtures as committed. */
+  roots?: { repo: string; helmChart: string };
 }
 
 const variants: Variant[] = [
@@ -31,14 +52,15 @@ const variants: Variant[] = [
     env: 'parity',
     cliValues: [],
     // Helm's --set typing: 2 is a number, null deletes, 010 stays a string (leading zero), an escaped dot is
-    // part of the key, a comma separates assignments, false is a boolean.
+    // part of the key, a comma separates assignments; --set-string keeps "false" a string (an annotation
+    // value must be one).
     set: [
       'services.admin.replicas=2',
       'services.admin.path=null',
       'image.tag=010',
-      'services.web.annotations.prometheus\\.io/scrape=false,global.team=ops',
+      'services.web.annotations.team\\.shop\\.io/oncall=pager,global.team=ops',
     ],
-    setString: ['secret.apiKey=0123456', 'services.api.extraEnv.DB_POOL=true'],
+    setString: ['secret.apiKey=0123456', 'services.api.extraEnv.DB_POOL=true', 'services.web.annotations.prometheus\\.io/scrape=false'],
   },
   {
     env: 'parity-lean',
@@ -56,6 +78,7 @@ interface EnvironmentFile {
 /** Helm's view of one kasane release: `-f` files in kasane's layering order, then the same `--set`s. */
 async function renderWithHelm(variant: Variant, scratch: string): Promise<Manifest[]> {
   // YAML 1.1 in and out, as Helm reads values: `off` in the environment file is a boolean for both.
+  const { repo, helmChart } = variant.roots ?? fixtureRoots;
   const envText = readFileSync(join(repo, 'environments', `${variant.env}.yaml`), 'utf8');
   const env = parse(envText, { version: '1.1', merge: true }) as EnvironmentFile;
   const release = env.releases[0]!;
@@ -87,7 +110,7 @@ async function renderWithKasane(variant: Variant, scratch: string, output: 'yaml
   });
   for (const assignment of variant.set) args.push('--set', assignment);
   for (const assignment of variant.setString) args.push('--set-string', assignment);
-  const result = await runCli(args, { repoRoot: repo });
+  const result = await runCli(args, { repoRoot: (variant.roots ?? fixtureRoots).repo });
   if (result.code !== 0) throw new Error(`kasane ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
   return result.stdout;
 }
@@ -120,7 +143,7 @@ describe('the twin fixtures hold the same chart', () => {
   });
 });
 
-describe.each(variants)('kasane render --env $env against helm template', (variant) => {
+describe.each([...variants, { ...variants[0]!, roots: crlfRoots() }])('kasane render --env $env against helm template (%#)', (variant) => {
   let scratch: string;
   let helm: Manifest[];
   let kasaneYaml: string;
