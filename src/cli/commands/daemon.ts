@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +58,14 @@ export function registerDaemon(program: Command, ctx: CliContext, done: (code: n
     .option('--no-leader-election', 'sync without taking the leader Lease (only when a single replica runs)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: $POD_NAMESPACE, then default)')
     .option('--lease-name <name>', 'name of the leader Lease', 'kasane-daemon')
-    .option('--lease-duration <duration>', 'how long a leader that stopped renewing keeps the Lease', durationArg, 15_000)
+    .addOption(new Option('--lease-duration <duration>', 'how long a leader that stopped renewing keeps the Lease').argParser(durationArg).default(15_000, '15s'))
     .option('--identity <name>', 'this replica\'s name in the Lease and release locks (default: $POD_NAME, then the host name)')
     .option('--advertise-url <url>', 'where other replicas reach this one, to forward webhooks (default: http://$POD_IP:PORT)')
-    .option('--backoff-max <duration>', 'longest wait between retries of a failing environment', durationArg, 5 * 60_000)
-    .option('--lock-wait <duration>', 'how long a sync waits for a release lock held by another process', durationArg, 60_000)
+    .addOption(new Option('--backoff-max <duration>', 'longest wait between retries of a failing environment').argParser(durationArg).default(5 * 60_000, '5m'))
+    .addOption(new Option('--lock-wait <duration>', 'how long a sync waits for a release lock held by another process').argParser(durationArg).default(60_000, '1m'))
     .action(async (flags: DaemonFlags) => {
       const globals = ctx.globals();
+      if (flags.env.length === 0) throw new KasaneError('no environment to keep in step', { hint: 'name one or more with --env ENV' });
       if (flags.branch !== undefined && flags.tag !== undefined) throw new KasaneError('--branch and --tag exclude each other', { hint: 'follow either a branch or a tag' });
       const listen = parseListen(flags.listen);
       const identity = flags.identity ?? ctx.env['POD_NAME'] ?? hostname();
