@@ -24,6 +24,11 @@ const OBJECT_META: Schema = {
   6: f('resourceVersion', 'string'),
   11: f('labels', { map: 'string' }),
   12: f('annotations', { map: 'string' }),
+  13: f(
+    'ownerReferences',
+    { message: { 1: f('kind', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('controller', 'bool'), 7: f('blockOwnerDeletion', 'bool') } },
+    true,
+  ),
   14: f('finalizers', 'string', true),
 };
 
