@@ -76,9 +76,9 @@ const k = join(out, 'kasane');
 write(join(k, 'charts/svc/Chart.yaml'), chartYaml);
 write(join(k, 'charts/svc/values.yaml'), valuesText);
 write(join(k, 'charts/svc/templates/_labels.hbs'),
-  `app.kubernetes.io/name: {{name}}
-app.kubernetes.io/instance: {{@root.Release.Name}}
-tier: {{tier}}`);
+  `app.kubernetes.io/name: {{svc.name}}
+app.kubernetes.io/instance: {{release}}
+tier: {{svc.tier}}`);
 write(join(k, 'charts/svc/templates/services.yaml'),
   `{{#each Values.services}}
 ---
@@ -86,20 +86,20 @@ apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {{name}}
-  labels:{{nindent 4 (include "labels" this)}}
+  labels:{{nindent 4 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{name}}-config
-  labels:{{nindent 4 (include "labels" this)}}
+  labels:{{nindent 4 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
 data:{{nindent 2 (toYaml config)}}
 ---
 apiVersion: v1
 kind: Service
 metadata:
   name: {{name}}
-  labels:{{nindent 4 (include "labels" this)}}
+  labels:{{nindent 4 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
 spec:
   selector:
     app.kubernetes.io/name: {{name}}
@@ -112,7 +112,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{name}}
-  labels:{{nindent 4 (include "labels" this)}}
+  labels:{{nindent 4 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
 spec:
   replicas: {{replicas}}
   selector:
@@ -120,7 +120,7 @@ spec:
       app.kubernetes.io/name: {{name}}
   template:
     metadata:
-      labels:{{nindent 8 (include "labels" this)}}
+      labels:{{nindent 8 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
       annotations:
         checksum/config: {{sha256sum (toYaml config)}}
     spec:
@@ -142,7 +142,7 @@ apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{name}}
-  labels:{{nindent 4 (include "labels" this)}}
+  labels:{{nindent 4 (include "labels" (dict "svc" this "release" @root.Release.Name))}}
 spec:
   scaleTargetRef:
     apiVersion: apps/v1

@@ -3,18 +3,28 @@ import type { Writable } from 'node:stream';
 import { resolveGlobals, type CliContext } from './context.js';
 import { ExitCode } from './exit.js';
 import { reportError } from './report.js';
-// Each command lives in its own file and registers itself here (one import, one entry below).
-import { registerRender } from './commands/render.js';
-import { registerLint } from './commands/lint.js';
-import { registerDevcluster } from './commands/devcluster.js';
-import { registerDiff } from './commands/diff.js';
-import { registerSync } from './commands/sync.js';
-import { registerHistory } from './commands/history.js';
-import { registerRollback } from './commands/rollback.js';
-import { registerDaemon } from './commands/daemon.js';
 
 type Register = (program: Command, ctx: CliContext, done: (code: number) => void) => void;
-const commands: Register[] = [registerRender, registerLint, registerDevcluster, registerDiff, registerSync, registerHistory, registerRollback, registerDaemon];
+// Each command lives in its own file and registers itself here (one entry below). The modules are
+// imported only when their command is named on the command line (all of them for help or a typo):
+// a cold `kasane render` then never loads client-node, lint's schemas or the daemon's libraries.
+const commands: readonly (readonly [name: string, load: () => Promise<Register>])[] = [
+  ['render', async () => (await import('./commands/render.js')).registerRender],
+  ['lint', async () => (await import('./commands/lint.js')).registerLint],
+  ['devcluster', async () => (await import('./commands/devcluster.js')).registerDevcluster],
+  ['diff', async () => (await import('./commands/diff.js')).registerDiff],
+  ['sync', async () => (await import('./commands/sync.js')).registerSync],
+  ['history', async () => (await import('./commands/history.js')).registerHistory],
+  ['rollback', async () => (await import('./commands/rollback.js')).registerRollback],
+  ['daemon', async () => (await import('./commands/daemon.js')).registerDaemon],
+];
+
+/** The commands to register: those whose name appears in argv (a superset is harmless), else all. */
+function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
+  const args = new Set(argv.slice(2));
+  const named = commands.filter(([name]) => args.has(name));
+  return (named.length > 0 ? named : commands).map(([, load]) => load);
+}
 
 export interface MainOptions {
   stdout?: Writable;
@@ -52,7 +62,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const done = (code: number): void => {
     exitCode = code;
   };
-  for (const register of commands) register(program, ctx, done);
+  for (const register of await Promise.all(commandsFor(argv).map((load) => load()))) register(program, ctx, done);
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
 
   try {
