@@ -363,6 +363,12 @@ export class Cluster {
     }
     const applied = this.checkBody(type, version, namespace, name, body);
     const apiVersion = apiVersionOf(type.group, version);
+    // A resourceVersion in the applied configuration is a precondition, as on a real server: two
+    // appliers that read the same version cannot both win.
+    const precondition = applied.metadata['resourceVersion'];
+    if (typeof precondition === 'string' && precondition !== '' && precondition !== live?.metadata['resourceVersion']) {
+      throw conflict(type, name, MODIFIED);
+    }
     if (!type.custom) {
       // Server-side apply types the configuration by the kind's schema: an undeclared field fails it,
       // whatever fieldValidation says (the real server answers 500 here).

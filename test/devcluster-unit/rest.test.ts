@@ -129,6 +129,24 @@ describe('metadata', () => {
     expect(put['status']?.['replicas']).not.toBe(99);
   });
 
+  it('a resourceVersion in an applied configuration is a precondition', async () => {
+    const lease = (rv?: string): Json => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'lock', ...(rv === undefined ? {} : { resourceVersion: rv }) },
+      spec: { holderIdentity: 'a' },
+    });
+    const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    const read = (await call('PATCH', `${LEASES}/lock?fieldManager=a&force=true`, lease(), 'application/apply-patch+yaml')).body;
+    const rv = read['metadata']['resourceVersion'] as string;
+    const first = await call('PATCH', `${LEASES}/lock?fieldManager=a&force=true`, { ...lease(rv), spec: { holderIdentity: 'b' } }, 'application/apply-patch+yaml');
+    expect(first.status).toBe(200);
+    const second = await call('PATCH', `${LEASES}/lock?fieldManager=a&force=true`, { ...lease(rv), spec: { holderIdentity: 'c' } }, 'application/apply-patch+yaml');
+    expect(second.status).toBe(409);
+    expect(second.body['reason']).toBe('Conflict');
+    expect((await call('GET', `${LEASES}/lock`)).body['spec']['holderIdentity']).toBe('b');
+  });
+
   it('generateName appends five characters', async () => {
     const { body } = await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'run-' } });
     expect(body['metadata']['name']).toMatch(/^run-[a-z0-9]{5}$/);
