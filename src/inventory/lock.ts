@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
@@ -54,6 +55,38 @@ export function defaultHolder(): string {
   return `${hostname()}/pid-${process.pid}/${randomBytes(3).toString('hex')}`;
 }
 
+/** Annotation on the lock's Lease: the PID namespace of the holder (Linux), so a dead holder can be recognised. */
+export const PID_NAMESPACE_ANNOTATION = 'kasane.io/lock-pid-namespace';
+
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the holder of `lease` is proven dead: it names this host and a process id (as
+ * defaultHolder() writes it), it ran in this very PID namespace, and no process has that id. Anything
+ * less (another host, another container, an unreadable holder, a live or reused pid) proves nothing,
+ * and the lock is waited for or left to expire.
+ */
+function holderIsDead(lease: KubeObject, holder: string): boolean {
+  const m = /^(.+)\/pid-(\d+)\/[0-9a-f]+$/.exec(holder);
+  if (m === null || m[1] !== hostname()) return false;
+  const ns = pidNamespace();
+  if (ns === undefined || lease.metadata.annotations?.[PID_NAMESPACE_ANNOTATION] !== ns) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export function lockRef(namespace: string, environment: string, release: string): ObjectRef {
   return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: `kasane.${environment}.${release}` };
 }
@@ -80,7 +113,7 @@ export async function acquireLock(client: ClusterClient, opts: LockOptions): Pro
       }
     }
     const state = leaseState(lease);
-    if (state.holder === opts.holder || state.expiresAt.getTime() <= now.getTime()) {
+    if (state.holder === opts.holder || state.expiresAt.getTime() <= now.getTime() || holderIsDead(lease, state.holder)) {
       try {
         const taken = await client.apply(leaseObject(ref, opts, now, now, resourceVersionOf(lease)), { force: true });
         return heldLock(client, ref, opts, now, taken);
@@ -142,6 +175,7 @@ function leaseState(lease: KubeObject): { holder: string; expiresAt: Date } {
 }
 
 function leaseObject(ref: ObjectRef, opts: LockOptions, acquired: Date, renewed: Date, resourceVersion?: string): KubeObject {
+  const namespaceOfPids = pidNamespace();
   return {
     apiVersion: ref.apiVersion,
     kind: ref.kind,
@@ -149,6 +183,7 @@ function leaseObject(ref: ObjectRef, opts: LockOptions, acquired: Date, renewed:
       name: ref.name,
       namespace: ref.namespace,
       labels: recordSelector(opts.environment, opts.release),
+      ...(namespaceOfPids === undefined ? {} : { annotations: { [PID_NAMESPACE_ANNOTATION]: namespaceOfPids } }),
       ...(resourceVersion === undefined ? {} : { resourceVersion }),
     },
     spec: {

@@ -10,7 +10,7 @@ import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '
 import { applyObject, readLive, type ApplyOutcome } from './apply.js';
 import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
-import { runHook } from './hooks.js';
+import { runHook, type HookRun } from './hooks.js';
 import { planSync, type ApplyStep, type HooksMode, type SyncPlan } from './plan.js';
 import { pruneRefusal } from './prune.js';
 import { waitHealthy } from './wait.js';
@@ -305,16 +305,21 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
   });
   // Pending records list what was applied before too, so a crash leaves nothing untracked.
   await writeRecord(run.client, record('pending', [...plan.entries, ...plan.prune], source.description));
+  const hookRun = hookEvidence(inventory, plan.desiredDigest, source.hooks === 'always', async (result) => {
+    state.hooks.push(result);
+    // Recorded before the hook object may be deleted, so a crash cannot lose the proof that it ran.
+    await writeRecord(run.client, record('pending', [...plan.entries, ...plan.prune], source.description));
+  });
 
   try {
-    await runHooks(state, plan.preSync, 'pre-sync');
+    await runHooks(state, plan.preSync, 'pre-sync', hookRun);
     throwIfAborted(run.signal);
     state.phase('apply');
     await applySteps(state, plan.apply, { dryRun: false, missingNamespace: undefined });
     throwIfAborted(run.signal);
     const kept = await prune(state, plan, false);
     throwIfAborted(run.signal);
-    await runHooks(state, plan.postSync, 'post-sync');
+    await runHooks(state, plan.postSync, 'post-sync', hookRun);
 
     await writeRecord(run.client, record('deployed', [...plan.entries, ...kept], source.description));
     await supersede(run, inventory);
@@ -325,7 +330,7 @@ async function applyRevision(state: ReleaseState, inventory: Inventory, source: 
     const error = interrupted ? new SyncInterruptedError() : asKasaneError(err);
     if (plan.syncFail.length > 0 && !interrupted) {
       try {
-        await runHooks(state, plan.syncFail, 'sync-fail');
+        await runHooks(state, plan.syncFail, 'sync-fail', hookRun);
       } catch {
         // The sync's own error is the one to report; a failing sync-fail hook is in the events and hooks.
       }
@@ -384,14 +389,35 @@ async function inDesiredState(state: ReleaseState, plan: SyncPlan, inventory: In
   return true;
 }
 
-async function runHooks(state: ReleaseState, hooks: readonly RenderedObject[], phase: HookPhase): Promise<void> {
+/**
+ * What proves that a hook already ran for this desired state, so that a sync repeated after a crash
+ * or a failure does not run it again (see docs/sync.md, "Hooks after a crash"). A run is identified by
+ * the release digest and the last deployed revision it builds on: the same desired state reached again
+ * later (X, then Y, then X) is a new run.
+ */
+function hookEvidence(inventory: Inventory, digest: string, forced: boolean, onResult: (r: HookResult) => Promise<void>): HookRun {
+  const base = lastDeployed(inventory)?.revision ?? 0;
+  const succeeded = new Set<string>();
+  if (!forced) {
+    for (const r of inventory.records) {
+      if (r.revision <= base || r.digest !== digest) continue;
+      for (const h of r.hooks) if (h.status === 'Succeeded') succeeded.add(`${h.phase}|${refKey(h.ref)}`);
+    }
+  }
+  return {
+    runId: forced ? undefined : `${digest}/${base}`,
+    alreadySucceeded: (phase, ref) => succeeded.has(`${phase}|${refKey(ref)}`),
+    onResult,
+  };
+}
+
+async function runHooks(state: ReleaseState, hooks: readonly RenderedObject[], phase: HookPhase, hookRun: HookRun): Promise<void> {
   if (hooks.length === 0) return;
   state.phase(phase);
-  const ctx = { client: state.run.client, release: state.release.name, emit: state.run.emit, defaultTimeoutMs: state.run.timeoutMs, signal: state.run.signal };
+  const ctx = { client: state.run.client, release: state.release.name, emit: state.run.emit, defaultTimeoutMs: state.run.timeoutMs, signal: state.run.signal, run: hookRun };
   for (const hook of hooks) {
     throwIfAborted(state.run.signal);
     const result = await runHook(ctx, hook, phase);
-    state.hooks.push(result);
     if (result.status === 'Failed') throw new HookFailedError(phase, result.ref, result.message, result.logs);
   }
 }

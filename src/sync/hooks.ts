@@ -15,6 +15,20 @@ export interface HookContext {
   /** sync.timeout / --timeout: a hook's own kasane.io/hook-timeout wins. */
   readonly defaultTimeoutMs: number;
   readonly signal?: AbortSignal | undefined;
+  readonly run: HookRun;
+}
+
+/** The annotation on a created hook object naming the run it belongs to (release digest / base revision). */
+export const HOOK_RUN_ANNOTATION = 'kasane.io/hook-run';
+
+/** One sync's hook run and what proves that a hook of it already ran (kept by the engine). */
+export interface HookRun {
+  /** Written on every created hook object; undefined with `--hooks always`, which proves nothing. */
+  readonly runId: string | undefined;
+  /** A record of this run lists the hook as succeeded. */
+  alreadySucceeded(phase: HookPhase, ref: ObjectRef): boolean;
+  /** Called with each result before the object is deleted by its policy. */
+  onResult(result: HookResult): Promise<void>;
 }
 
 /** How many log lines of each failed hook pod travel with the result. */
@@ -32,10 +46,27 @@ export async function runHook(ctx: HookContext, hook: RenderedObject, phase: Hoo
   const policies: readonly HookDeletePolicy[] = spec && spec.deletePolicies.length > 0 ? spec.deletePolicies : ['before-hook-creation'];
   const timeoutMs = spec?.timeoutMs ?? ctx.defaultTimeoutMs;
   const startedAt = new Date().toISOString();
-  const desired = hook.object;
+  const desired = withRunId(hook.object, ctx.run.runId);
+  const named = desired.metadata.name ? refOf(desired) : undefined;
 
-  if (desired.metadata.name && policies.includes('before-hook-creation')) {
-    await deleteAndWait(client, refOf(desired), timeoutMs);
+  // Proof that this run already ran the hook: its record says it succeeded, or its object is still
+  // there (running or complete) carrying this run's id. Then it is not run again.
+  if (named !== undefined && ctx.run.runId !== undefined) {
+    if (ctx.run.alreadySucceeded(phase, named)) {
+      const result: HookResult = { phase, ref: named, status: 'Succeeded', message: 'already ran for this desired state', startedAt, finishedAt: new Date().toISOString() };
+      await ctx.run.onResult(result);
+      emit({ type: 'hook-succeeded', release, phase, ref: named, message: result.message });
+      return result;
+    }
+    const live = await client.get(named);
+    if (live !== undefined && live.metadata.annotations?.[HOOK_RUN_ANNOTATION] === ctx.run.runId && !jobFailed(live) && live.metadata['deletionTimestamp'] === undefined) {
+      emit({ type: 'hook-started', release, phase, ref: named, dryRun: false });
+      return awaitHook(ctx, phase, named, live, startedAt, policies, timeoutMs);
+    }
+  }
+
+  if (named !== undefined && policies.includes('before-hook-creation')) {
+    await deleteAndWait(client, named, timeoutMs);
   }
   emit({ type: 'hook-started', release, phase, ref: refOf(desired), dryRun: false });
 
@@ -52,8 +83,20 @@ export async function runHook(ctx: HookContext, hook: RenderedObject, phase: Hoo
     }
     throw err;
   }
-  const ref = refOf(created);
+  return awaitHook(ctx, phase, refOf(created), created, startedAt, policies, timeoutMs);
+}
 
+/** Waits for a created (or adopted) hook object: a Job until it finishes, anything else is done. */
+async function awaitHook(
+  ctx: HookContext,
+  phase: HookPhase,
+  ref: ObjectRef,
+  created: KubeObject,
+  startedAt: string,
+  policies: readonly HookDeletePolicy[],
+  timeoutMs: number,
+): Promise<HookResult> {
+  const { client } = ctx;
   if (!isJob(created)) return finish(ctx, phase, ref, startedAt, policies, { ok: true, message: 'created', created: true });
 
   const outcome = await waitHealthy(client, [ref], { timeoutMs, initialDelayMs: 100, maxDelayMs: 1_000, signal: ctx.signal });
@@ -80,13 +123,8 @@ async function finish(
   outcome: { ok: boolean; message: string; created: boolean; logs?: string | undefined },
 ): Promise<HookResult> {
   const { client, emit, release } = ctx;
-  if (outcome.created && policies.includes(outcome.ok ? 'hook-succeeded' : 'hook-failed')) {
-    await client.delete(ref, { propagationPolicy: 'Background' });
-  }
   const logs = outcome.logs ? { logs: outcome.logs } : {};
-  if (outcome.ok) emit({ type: 'hook-succeeded', release, phase, ref, message: outcome.message });
-  else emit({ type: 'hook-failed', release, phase, ref, message: outcome.message, ...logs });
-  return {
+  const result: HookResult = {
     phase,
     ref,
     status: outcome.ok ? 'Succeeded' : 'Failed',
@@ -95,6 +133,23 @@ async function finish(
     startedAt,
     finishedAt: new Date().toISOString(),
   };
+  await ctx.run.onResult(result);
+  if (outcome.created && policies.includes(outcome.ok ? 'hook-succeeded' : 'hook-failed')) {
+    await client.delete(ref, { propagationPolicy: 'Background' });
+  }
+  if (outcome.ok) emit({ type: 'hook-succeeded', release, phase, ref, message: outcome.message });
+  else emit({ type: 'hook-failed', release, phase, ref, message: outcome.message, ...logs });
+  return result;
+}
+
+function withRunId(obj: KubeObject, runId: string | undefined): KubeObject {
+  if (runId === undefined) return obj;
+  return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [HOOK_RUN_ANNOTATION]: runId } } };
+}
+
+function jobFailed(obj: KubeObject): boolean {
+  const conditions = ((obj['status'] as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []);
+  return isJob(obj) && conditions.some((c) => c.type === 'Failed' && c.status === 'True');
 }
 
 function isJob(obj: KubeObject): boolean {
