@@ -146,6 +146,18 @@ describe('render errors name the template file and the line in the template', ()
     expect(problemsOf(root)[0]).toMatch(/^charts\/app\/templates\/_labels\.hbs:2: nindent: /);
   });
 
+  it('@root inside an included partial or a tpl string is the root of the template', () => {
+    const root = writeRepo({
+      'charts/app/Chart.yaml': chartYaml(),
+      'charts/app/values.yaml': 'services: {api: {port: 80}}\nt: "{{ @root.Release.Name }}-{{ port }}"\n',
+      'charts/app/templates/_svc.hbs': '{{ @root.Release.Name }}-{{ port }}',
+      'charts/app/templates/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n{{#each Values.services}}\n  {{@key}}: {{ include "svc" this }}\n  {{@key}}-tpl: {{ tpl @root.Values.t this }}\n{{/each}}\n`,
+      'environments/test.yaml': oneRelease(),
+    });
+    const [cm] = objectsOf(render(root)) as { data: Record<string, string> }[];
+    expect(cm?.data).toEqual({ api: 'web-80', 'api-tpl': 'web-80' });
+  });
+
   it('{{> partial}} on its own line is indented like the line', () => {
     const root = writeRepo({
       'charts/app/Chart.yaml': chartYaml(),
