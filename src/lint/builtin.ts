@@ -99,8 +99,11 @@ export async function checkBuiltin(object: KubeObject): Promise<BuiltinCheck> {
   if (served === undefined) {
     return { kind: 'unknown', message: `${object.apiVersion} ${kind} is not served by Kubernetes ${SCHEMA_FIELDS_KUBERNETES_VERSION} (the version was removed or is not yet served); use a version the cluster serves` };
   }
-  const schema = 'model' in found ? validate(found.model, object) : [];
-  return { kind: 'checked', schema, unknownFields: unknownFields(object, served) };
+  // The API server ignores the status of a built-in object on create and update: so does lint (a rendered
+  // `status: {}` is common and harmless).
+  const { status: _status, ...written } = object;
+  const schema = 'model' in found ? validate(found.model, written as KubeObject) : [];
+  return { kind: 'checked', schema, unknownFields: unknownFields(written as KubeObject, served) };
 }
 
 function unknownKindMessage(apiVersion: string, kind: string): string {
