@@ -22,7 +22,7 @@ const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = {
 };
 const MAX_NESTING = 64;
 /** What include and tpl may return, summed, while one template renders: far above any real chart. */
-const MAX_INCLUDED_OUTPUT = 64 * 1024 * 1024;
+const MAX_INCLUDED_OUTPUT = 16 * 1024 * 1024;
 /** Stands for the text given to `tpl` while it renders; errors are reported at the caller. */
 const TPL_STRING = '(tpl string)';
 
@@ -50,8 +50,8 @@ export class ChartRenderer {
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
-  /** The root context of the template being rendered: `@root` inside include and tpl reaches it too. */
-  private root: TemplateContext | undefined;
+  /** Runtime options for include and tpl: `@root` is the template's root, not the context passed. */
+  private nested: Handlebars.RuntimeOptions = RUNTIME_OPTIONS;
   /** Characters include and tpl may still return while the current template renders. */
   private outputBudget = MAX_INCLUDED_OUTPUT;
 
@@ -121,7 +121,7 @@ export class ChartRenderer {
   render(source: ChartSource, context: TemplateContext): RenderedTemplate {
     const template = this.compiled(source);
     this.outputBudget = MAX_INCLUDED_OUTPUT;
-    this.root = context;
+    this.nested = { ...RUNTIME_OPTIONS, data: { root: context } };
     const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
     return { source, output: unmark(text) };
   }
@@ -147,7 +147,7 @@ export class ChartRenderer {
     const partial = this.partials.get(name);
     if (partial === undefined) throw new KasaneError(`include: ${this.unknownPartialText(name)}`);
     this.checkNesting(`does "${name}" include itself?`);
-    return this.spend(this.run(partial.source, () => partial.render(context, this.nestedOptions())));
+    return this.spend(this.run(partial.source, () => partial.render(context, this.nested)));
   }
 
   private tpl(template: string, context: unknown): string {
@@ -162,7 +162,7 @@ export class ChartRenderer {
       } catch (err) {
         throw this.syntaxError(source, err);
       }
-      return this.spend(this.run(source, () => compiled(context, this.nestedOptions())));
+      return this.spend(this.run(source, () => compiled(context, this.nested)));
     } catch (err) {
       if (err instanceof TemplateError && err.location.file !== TPL_STRING) throw err;
       // A tpl string has no file: the error belongs to the template that called the outermost tpl.
@@ -173,11 +173,6 @@ export class ChartRenderer {
       const shown = template.length > 80 ? `${template.slice(0, 77)}...` : template;
       throw new TemplateError(at, `tpl ${JSON.stringify(shown)}: ${inner}`, line === undefined ? undefined : lineOf(caller.text, line), { cause: err });
     }
-  }
-
-  /** Runtime options for include and tpl: the same root as the template, not the context passed. */
-  private nestedOptions(): Handlebars.RuntimeOptions {
-    return this.root === undefined ? RUNTIME_OPTIONS : { ...RUNTIME_OPTIONS, data: { root: this.root } };
   }
 
   /** include and tpl nest at most MAX_NESTING deep: deeper is a template that calls itself. */
