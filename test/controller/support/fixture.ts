@@ -248,7 +248,8 @@ export function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv = {}
         if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${result.stderr}`);
         return started === undefined ? undefined : `http://${String(started['address'])}`;
       },
-      30_000,
+      // Compiling the sources with tsx takes a while on a loaded machine.
+      90_000,
     ),
     exited: new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? signal ?? -1))),
   };
