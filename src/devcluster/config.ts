@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KasaneError } from '../errors.js';
+import type { AuthorizationConfig } from './authorization.js';
 import { FaultInjector, type FaultConfig } from './faults.js';
 
 export interface JobRule {
@@ -23,6 +24,8 @@ export interface DevclusterConfig {
     rules?: JobRule[];
   };
   faults?: FaultConfig;
+  /** Requests to refuse with 403 Forbidden, as RBAC would. */
+  authorization?: AuthorizationConfig;
 }
 
 export class DevclusterConfigError extends KasaneError {
@@ -61,7 +64,7 @@ export function validateConfig(raw: unknown, file: string): DevclusterConfig {
   if (raw === undefined || raw === null) return {};
   check(file, typeof raw === 'object' && !Array.isArray(raw), 'the configuration must be a mapping');
   const config = raw as Record<string, unknown>;
-  for (const key of Object.keys(config)) check(file, ['rolloutDelayMs', 'jobs', 'faults'].includes(key), `unknown key "${key}" (expected rolloutDelayMs, jobs, faults)`);
+  for (const key of Object.keys(config)) check(file, ['rolloutDelayMs', 'jobs', 'faults', 'authorization'].includes(key), `unknown key "${key}" (expected rolloutDelayMs, jobs, faults, authorization)`);
   if (config['rolloutDelayMs'] !== undefined) check(file, typeof config['rolloutDelayMs'] === 'number' && config['rolloutDelayMs'] >= 0, 'rolloutDelayMs must be a number of milliseconds');
   const jobs = config['jobs'];
   if (jobs !== undefined) {
@@ -76,6 +79,22 @@ export function validateConfig(raw: unknown, file: string): DevclusterConfig {
         check(file, rule['result'] === 'complete' || rule['result'] === 'fail', `jobs.rules[${i}].result must be "complete" or "fail"`);
         if (rule['logs'] !== undefined) check(file, typeof rule['logs'] === 'string', `jobs.rules[${i}].logs must be a string`);
         if (rule['durationMs'] !== undefined) check(file, typeof rule['durationMs'] === 'number', `jobs.rules[${i}].durationMs must be a number`);
+      });
+    }
+  }
+  const authorization = config['authorization'];
+  if (authorization !== undefined) {
+    check(file, typeof authorization === 'object' && authorization !== null && !Array.isArray(authorization), 'authorization must be a mapping');
+    const a = authorization as Record<string, unknown>;
+    if (a['user'] !== undefined) check(file, typeof a['user'] === 'string', 'authorization.user must be a string');
+    if (a['deny'] !== undefined) {
+      check(file, Array.isArray(a['deny']), 'authorization.deny must be a list');
+      (a['deny'] as unknown[]).forEach((r, i) => {
+        const rule = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+        check(file, typeof rule['verb'] === 'string' && typeof rule['resource'] === 'string', `authorization.deny[${i}] needs a verb and a resource (strings; "*" for any)`);
+        for (const key of ['group', 'namespace']) {
+          if (rule[key] !== undefined) check(file, typeof rule[key] === 'string', `authorization.deny[${i}].${key} must be a string`);
+        }
       });
     }
   }

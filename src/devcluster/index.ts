@@ -17,6 +17,7 @@ import type { StoreSnapshot } from './store.js';
 export type { DevclusterConfig, JobRule } from './config.js';
 export { loadConfigFile, DevclusterConfigError } from './config.js';
 export type { FaultConfig } from './faults.js';
+export type { AuthorizationConfig, DenyRule } from './authorization.js';
 
 export interface DevclusterOptions {
   /** 0 or absent: a random free port. */
@@ -106,7 +107,7 @@ export async function startDevcluster(options: DevclusterOptions = {}): Promise<
   let address = '';
   const api = new ApiServer(
     cluster,
-    { podLogs: (pod) => controllers.podLogs(pod), faults: () => faults },
+    { podLogs: (pod) => controllers.podLogs(pod), faults: () => faults, authorization: () => config.authorization },
     () => address,
   );
   const server: Server = createServer((req, res) => {

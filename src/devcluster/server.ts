@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../model/object.js';
+import { authorize, requestVerb, type AuthorizationConfig } from './authorization.js';
 import type { Cluster, DeleteOptions, PatchType, PropagationPolicy, WriteOptions } from './cluster.js';
 import { apiVersions, group as groupDoc, groupList, resourceList, versionInfo } from './discovery.js';
 import type { FaultInjector } from './faults.js';
@@ -35,6 +36,8 @@ export interface ServerHooks {
   /** The simulated log text of a pod. */
   podLogs(pod: KubeObject): string;
   faults(): FaultInjector | undefined;
+  /** The deny rules standing in for RBAC, read on every request. */
+  authorization(): AuthorizationConfig | undefined;
 }
 
 const NOT_FOUND_PAGE = new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -212,10 +215,12 @@ export class ApiServer {
       ...(validation === 'Strict' || validation === 'Warn' || validation === 'Ignore' ? { fieldValidation: validation } : {}),
     };
     const wantsTable = String(req.headers['accept'] ?? '').includes('as=Table');
+    const watch = method === 'GET' && (route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1');
+    authorize(this.hooks.authorization(), { verb: requestVerb(method, name, watch), type, subresource: route.subresource, namespace, name });
 
     if (route.subresource === 'scale' && name !== undefined) return this.scale(method, route, req, writeOptions);
     if (method === 'GET') {
-      if (route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') {
+      if (watch) {
         this.watch(route, q, req, res, wantsTable);
         return undefined;
       }
