@@ -48,6 +48,8 @@ describe('kasane daemon: reconcile loop', () => {
     expect(status.environments[0]?.state).toBe('Synced');
     expect(status.environments[0]?.releases[0]).toMatchObject({ name: 'web', namespace: 'poll', state: 'Synced', revision: first });
     expect(status.environments[0]?.releases[0]?.lastHookRuns.map((h) => h.phase)).toEqual(['pre-sync']);
+    expect(status.environments[0]?.releases[0]?.health?.status).toBe('Healthy');
+    expect(status.source).toMatchObject({ url: r.fileUrl, ref: 'main', revision: first, lastFetchError: null });
 
     const second = r.commit(appFiles({ namespace: 'poll', message: 'two', interval: '2s' }));
     const pushedAt = Date.now();
