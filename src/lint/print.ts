@@ -55,10 +55,13 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** `::error file=charts/web/templates/deployment.yaml,line=3,title=kasane lint (production)::…`. */
-export function githubAnnotation(f: Finding, environment: string): string {
+/**
+ * `::error file=charts/web/templates/deployment.yaml,line=3,title=kasane lint (production)::…`. GitHub wants
+ * paths relative to the checkout: `prefix` is where the kasane repository sits in it (`deploy/`), if not at its top.
+ */
+export function githubAnnotation(f: Finding, environment: string, prefix = ''): string {
   const properties = [
-    ...(f.file === undefined ? [] : [`file=${escapeProperty(f.file)}`, `line=${f.line ?? 1}`]),
+    ...(f.file === undefined ? [] : [`file=${escapeProperty(`${prefix}${f.file}`)}`, `line=${f.line ?? 1}`]),
     `title=${escapeProperty(`kasane lint (${environment})`)}`,
   ];
   return `::${f.severity} ${properties.join(',')}::${escapeData(describeFinding(f))}`;

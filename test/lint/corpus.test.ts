@@ -169,6 +169,9 @@ describe('kasane lint output', () => {
       '::error file=charts/crd-instance/templates/backup.yaml,line=1,title=kasane lint (crd-instance)::corpus.example.com/v1 Backup corpus/nightly: spec.retentionDays: must be integer, not string "7" (schema of CRD backups.corpus.example.com)',
     );
     expect(lines.some((l) => l.startsWith('::warning file=charts/crd-instance/templates/backup.yaml,line=1,') && l.includes('spec.compresion'))).toBe(true);
+    // A repository in a subdirectory of the checkout: paths relative to the checkout, as GitHub wants them.
+    const nested = await kasane(['--repo-root', corpus, 'lint', '--env', 'crd-instance'], { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dirname(corpus) });
+    expect(nested.stdout).toContain('::error file=corpus/charts/crd-instance/templates/backup.yaml,line=1,');
     const plain = await kasane(['--repo-root', corpus, 'lint', '--env', 'crd-instance']);
     expect(plain.stdout).not.toContain('::error');
   });

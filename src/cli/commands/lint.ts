@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { relative, sep } from 'node:path';
 import { KasaneError } from '../../errors.js';
 import { listEnvironments } from '../../environment/load.js';
 import { countBySeverity, lintEnvironment, type LintReport } from '../../lint/lint.js';
@@ -30,6 +31,9 @@ export function registerLint(program: Command, ctx: CliContext, done: (code: num
         throw new KasaneError(flags.allEnvs ? 'no environments found under environments/' : 'lint needs --env ENV or --all-envs');
       }
       const github = ctx.env['GITHUB_ACTIONS'] === 'true';
+      const workspace = ctx.env['GITHUB_WORKSPACE'];
+      const inWorkspace = workspace === undefined ? '' : relative(workspace, repoRoot).split(sep).join('/');
+      const prefix = inWorkspace === '' || inWorkspace.startsWith('..') ? '' : `${inWorkspace}/`;
       const reports: LintReport[] = [];
       for (const env of envs) {
         const report = await lintEnvironment(repoRoot, env);
@@ -37,7 +41,7 @@ export function registerLint(program: Command, ctx: CliContext, done: (code: num
         if (flags.output === 'json') continue;
         // Findings go to stderr, like every error; the verdict of a clean environment to stdout.
         for (const f of report.findings) ctx.stderr.write(`${findingLine(f)}\n`);
-        if (github) for (const f of report.findings) ctx.stdout.write(`${githubAnnotation(f, env)}\n`);
+        if (github) for (const f of report.findings) ctx.stdout.write(`${githubAnnotation(f, env, prefix)}\n`);
         const failed = countBySeverity(report.findings).errors > 0;
         (failed ? ctx.stderr : ctx.stdout).write(`${summaryLine(report)}\n`);
       }
