@@ -21,7 +21,7 @@ import {
   type Verb,
 } from './errors.js';
 import { loadKubeconfig, type LoadedKubeconfig } from './kubeconfig.js';
-import { DEFAULT_RETRY, Transport, type HttpRequest, type HttpResponse, type RetryPolicy } from './transport.js';
+import { DEFAULT_RETRY, retryable, Transport, type HttpRequest, type HttpResponse, type RetryPolicy } from './transport.js';
 
 export const FIELD_MANAGER = 'kasane';
 
@@ -144,6 +144,9 @@ class HttpClusterClient implements ClusterClient {
       case 400:
         // Strict field validation answers 400 for unknown or duplicate fields: the object is at fault.
         return facts.ref ? new InvalidError(full) : new ClusterApiError(full);
+      case 500:
+        // A 500 that can never succeed (server-side apply cannot type the object): the object is at fault.
+        return facts.ref && !retryable(res.status, res.body) ? new InvalidError(full) : new ClusterApiError(full);
       default:
         return new ClusterApiError(full);
     }

@@ -1,7 +1,8 @@
 /**
  * HTTP to the API server with the kubeconfig's credentials, and the retry policy: 429 (after its
- * Retry-After), 500, 503, 504 and dropped connections are tried again with exponential backoff and
- * full jitter, a bounded number of times. Everything else is the caller's to interpret.
+ * Retry-After), 500 (unless it says the request can never succeed), 503, 504 and dropped connections
+ * are tried again with exponential backoff and full jitter, a bounded number of times. Everything
+ * else is the caller's to interpret.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -20,6 +21,25 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
 
 const RETRY_STATUS = new Set([429, 500, 503, 504]);
+/**
+ * 500 answers that say the request itself can never succeed: server-side apply could not type the
+ * object by its schema (an undeclared field). Trying again only repeats the failure.
+ */
+const PERMANENT_500 = [/^failed to create typed (patch|live) object\b/];
+
+/** Whether an answer may succeed when the same request is sent again. */
+export function retryable(status: number, body: string): boolean {
+  if (!RETRY_STATUS.has(status)) return false;
+  if (status !== 500) return true;
+  let message = '';
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // Not a Status body: nothing says the failure is permanent.
+  }
+  return !PERMANENT_500.some((re) => re.test(message));
+}
 /** Connection failures after which the same request may succeed; a refused connection is not one. */
 const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
@@ -196,7 +216,7 @@ export class Transport {
         }
         throw this.unreachable(err);
       }
-      if (attempt < this.policy.maxAttempts && RETRY_STATUS.has(response.status)) {
+      if (attempt < this.policy.maxAttempts && retryable(response.status, response.body)) {
         const after = response.status === 429 ? parseRetryAfter(response.headers['retry-after']) : undefined;
         const delay =
           after === undefined

@@ -228,6 +228,28 @@ describe('kasane diff against the cluster', () => {
     }
   });
 
+  it('reports an RBAC denial with the verb and resource, and the context whose user lacks them', async () => {
+    cluster().cluster.setConfig({ authorization: { user: 'ci-bot', deny: [{ verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'shop' }] } });
+    try {
+      const err = await diffWith({ replicas: 3 }).catch((e: unknown) => e);
+      const first = ((err as { errors?: unknown[] }).errors?.[0] ?? err) as ForbiddenError;
+      expect(first).toBeInstanceOf(ForbiddenError);
+      expect(first.message).toContain('apps/v1 Deployment shop/web');
+      expect(first.message).toMatch(/forbidden to patch deployments\.apps in namespace shop/);
+      expect(first.message).toContain('User "ci-bot" cannot patch resource "deployments" in API group "apps"');
+      expect(first.hint).toMatch(/grant the user of context "devcluster" the RBAC permission to patch deployments\.apps/);
+
+      // Reading is checked too: a user who may not read Secrets gets no diff at all.
+      cluster().cluster.setConfig({ authorization: { deny: [{ verb: 'get', resource: 'secrets' }] } });
+      const reading = await diffWith({}).catch((e: unknown) => e);
+      const denied = ((reading as { errors?: unknown[] }).errors?.[0] ?? reading) as ForbiddenError;
+      expect(denied).toBeInstanceOf(ForbiddenError);
+      expect(denied.message).toMatch(/v1 Secret shop\/\S+: forbidden to get secrets in namespace shop/);
+    } finally {
+      cluster().cluster.setConfig({});
+    }
+  });
+
   it('gives the same report through a server that throttles, fails and drops connections', async () => {
     const calm = changed(await diffWith({ replicas: 3, extra: true }));
     cluster().cluster.setConfig({ faults: { seed: 11, throttleRate: 0.1, errorRate: 0.15, dropRate: 0.1, retryAfterSeconds: 0 } });
@@ -311,6 +333,21 @@ describe('the kasane diff command', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('example.com/v1 Widget shop/gizmo');
     expect(r.stderr).toContain('hint: install the CustomResourceDefinition');
+  });
+
+  it('forbidden by RBAC: exit 1, nothing on stdout, the verb and resource on stderr', async () => {
+    repo.setEnvironment({ replicas: 5 });
+    cluster().cluster.setConfig({ authorization: { deny: [{ verb: 'patch', resource: 'deployments' }] } });
+    try {
+      const r = await run(['--kubeconfig', cluster().kubeconfigPath, 'diff', '--env', 'dev', '--detailed-exitcode', '-o', 'json']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('apps/v1 Deployment shop/web');
+      expect(r.stderr).toContain('forbidden to patch deployments.apps in namespace shop');
+      expect(r.stderr).toMatch(/hint: grant the user of context "devcluster" the RBAC permission/);
+    } finally {
+      cluster().cluster.setConfig({});
+    }
   });
 
   it('finds the cluster through KUBECONFIG and picks the context: --context, else cluster.context, else current', async () => {
