@@ -74,14 +74,22 @@ for (const c of selected) {
   const ctx = await c.setup({ root });
   try {
     const row = { case: c, kasane: [], peer: [], extra: {} };
+    // Hooks: before/after run around each kasane measurement, beforePeer around each peer one
+    // (e.g. resetting the cluster before a first apply, counting API calls after a sync).
     for (let i = 0; i < warmup; i++) {
+      await ctx.before?.();
       measure(ctx.kasane);
-      if (ctx.peer) measure(ctx.peer);
+      await ctx.after?.({ warmup: true });
+      if (ctx.peer) {
+        await ctx.beforePeer?.();
+        measure(ctx.peer);
+      }
     }
     for (let i = 0; i < runs; i++) {
       // Alternate so drift in machine load hits both sides alike.
       await ctx.before?.();
       row.kasane.push(measure(ctx.kasane));
+      await ctx.after?.({ warmup: false });
       if (ctx.peer) {
         await ctx.beforePeer?.();
         row.peer.push(measure(ctx.peer));
@@ -121,13 +129,13 @@ for (const r of results) {
   const k = summarize(r.kasane);
   const p = r.peer.length ? summarize(r.peer) : undefined;
   const ratio = p ? k.wall / p.wall : NaN;
-  const met = r.case.target === undefined ? '—' : p ? (ratio <= r.case.target ? 'yes' : 'no') : '—';
+  const met = r.case.verdict ? r.case.verdict(r.extra) : r.case.target === undefined ? '—' : p ? (ratio <= r.case.target ? 'yes' : 'no') : '—';
   lines.push(`| ${r.case.name} | ${r.case.peer ?? '—'} | ${fmt(k.wall)} | ${p ? fmt(p.wall) : '—'} | ${fmt(ratio)} | ${r.case.target === undefined ? '—' : `≤ ${r.case.target}`} | ${met} | ${fmt(k.cpu)} | ${p ? fmt(p.cpu) : '—'} | ${fmt(k.rssMb, 0)} | ${p ? fmt(p.rssMb, 0) : '—'} |`);
 }
 const extras = results.filter((r) => Object.keys(r.extra).length);
 if (extras.length) {
   lines.push('', '## Other figures', '');
-  for (const r of extras) for (const [key, value] of Object.entries(r.extra)) lines.push(`- ${r.case.name}: ${key}: ${value}`);
+  for (const r of extras) for (const [key, value] of Object.entries(r.extra)) if (!key.startsWith('_')) lines.push(`- ${r.case.name}: ${key}: ${value}`);
 }
 lines.push('', '## Commands', '');
 for (const r of results) {

@@ -3,23 +3,27 @@
  * result of the apply (server-side apply dry run, field manager kasane, taking ownership as a sync
  * does) and that is compared with the live object, both normalized. So server defaults are not drift,
  * a label another manager added is not reported (it is on both sides), and a field kasane applies
- * that someone else changed is.
+ * that someone else changed is. An object whose kasane-owned fields already hold the desired values
+ * (provablyUnchanged, from its managedFields) is unchanged without a dry run.
  */
 import { AggregateKasaneError, KasaneError } from '../errors.js';
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from '../model/object.js';
 import type { RenderedEnvironment } from '../model/rendered.js';
 import {
+  FIELD_MANAGER,
   NotFoundError,
   UnknownKindError,
   UnreachableError,
   isCrd,
+  provablyUnchanged,
   settleLimit,
   type ClusterClient,
   type ResourceInfo,
 } from '../cluster/index.js';
 import { compareObject, summarize, type CompareOptions, type DiffReport, type ObjectDiff } from './compare.js';
 import { pruneRefusal } from '../sync/prune.js';
-import { desiredObjects, namespacesCreated, selectReleases, type DesiredObject } from './desired.js';
+import { selectReleases } from '../environment/releases.js';
+import { desiredObjects, namespacesCreated, type DesiredObject } from './desired.js';
 
 export interface ClusterDiffOptions extends CompareOptions {
   /** Releases to compare; all when empty or absent. */
@@ -141,6 +145,11 @@ export async function diffAgainstCluster(
     if (info.pending) {
       // Its CRD is applied first by the sync; the server cannot dry-run it before.
       return compareObject(ref, undefined, d.object, { ...compare, release: d.release });
+    }
+    // Most objects are usually unchanged: when the fields kasane owns in the live object already hold
+    // the desired values, and no others, an apply would change nothing; no dry run needed.
+    if (live !== undefined && provablyUnchanged(d.object, live, FIELD_MANAGER)) {
+      return compareObject(ref, live, live, { ...compare, release: d.release });
     }
     let applied: KubeObject;
     try {

@@ -1,4 +1,4 @@
-import type { ClusterClient } from '../cluster/index.js';
+import { FIELD_MANAGER, provablyUnchanged, type ClusterClient } from '../cluster/index.js';
 import { ConflictError, InvalidError } from '../cluster/errors.js';
 import { refKey, refOf, type KubeObject } from '../model/object.js';
 import { ImmutableFieldError } from './errors.js';
@@ -24,6 +24,10 @@ export async function applyObject(
 ): Promise<ApplyOutcome> {
   const ref = refOf(desired);
   const existing = opts.live === undefined ? await client.get(ref) : (opts.live ?? undefined);
+  // The fields kasane owns already hold the desired values, and no others: nothing to ask the server.
+  if (existing !== undefined && provablyUnchanged(desired, existing, FIELD_MANAGER)) {
+    return { action: 'unchanged', conflicts: [], live: existing };
+  }
   let conflicts: string[] = [];
   let preview: KubeObject;
   try {
