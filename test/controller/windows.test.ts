@@ -68,4 +68,26 @@ describe('kasane daemon: sync windows', () => {
     expect(after.environments[0]?.heldByWindow).toBeNull();
     expect(after.environments[0]?.revision).toBe(held);
   });
+
+  it('with sync.schedule the cron times drive the ticks, not the interval', async () => {
+    const r = createRemote();
+    cleanup.push(() => r.remove());
+    // Once a year: the interval (1s) must not fetch in between.
+    r.commit(appFiles({ namespace: 'cron', message: 'one', schedule: '0 0 1 1 *' }));
+    const d = await startDaemon({ kubeconfig: cluster().kubeconfigPath, repo: r.fileUrl });
+    cleanup.push(() => d.stop());
+    const message = async (): Promise<string> =>
+      (await cluster().kubectl(['get', 'configmap', 'web-config', '-n', 'cron', '-o', 'jsonpath={.data.message}'])).stdout;
+    await waitFor('first sync at start', async () => (await message()) === 'one');
+    const status = await waitFor('next run known', async () => {
+      const s = await getStatus(d.url);
+      return s.environments[0]?.state === 'Synced' && s.environments[0].nextSyncAt !== null ? s : undefined;
+    });
+    expect(status.environments[0]!.nextSyncAt).toBe(`${new Date().getUTCFullYear() + 1}-01-01T00:00:00.000Z`);
+    r.commit(appFiles({ namespace: 'cron', message: 'two', schedule: '0 0 1 1 *' }));
+    const fetches = metricValue(await getMetrics(d.url), 'kasane_git_fetches_total');
+    await new Promise((res) => setTimeout(res, 3_000));
+    expect(metricValue(await getMetrics(d.url), 'kasane_git_fetches_total')).toBe(fetches);
+    expect(await message()).toBe('one');
+  });
 });

@@ -17,6 +17,8 @@ export interface AppSpec {
   replicas?: number;
   message?: string;
   interval?: string;
+  /** sync.schedule (cron) instead of the interval. */
+  schedule?: string;
   selfHeal?: boolean;
   windows?: string;
   /** Extra ConfigMaps, each its own object (to exercise prune). */
@@ -109,6 +111,7 @@ export function appFiles(spec: AppSpec = {}): Record<string, string> {
       `      extras: ${JSON.stringify(spec.extras ?? [])}`,
       'sync:',
       `  interval: ${spec.interval ?? '1s'}`,
+      ...(spec.schedule === undefined ? [] : [`  schedule: ${JSON.stringify(spec.schedule)}`]),
       `  selfHeal: ${spec.selfHeal ?? true}`,
       '  prune: true',
       '  timeout: 30s',
