@@ -68,7 +68,7 @@ done
 # The cluster commands, in pipeline order (plan, sync, plan again), for the demo environment on a devcluster.
 node "$ROOT/bin/kasane.js" devcluster --port 0 --kubeconfig-out "$WORK/kubeconfig" >"$WORK/devcluster.log" 2>&1 &
 DEVCLUSTER_PID=$!
-for _ in $(seq 1 100); do [ -s "$WORK/kubeconfig" ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ -s "$WORK/kubeconfig" ] && break; sleep 0.1; done
 [ -s "$WORK/kubeconfig" ] || { cat "$WORK/devcluster.log" >&2; echo "the devcluster did not start" >&2; exit 1; }
 export KUBECONFIG="$WORK/kubeconfig" KASANE_ENV=demo
 
