@@ -202,7 +202,8 @@ export class EnvironmentReconciler {
     const newCommit = commit !== this.syncedCommit || this.status.state === 'Failed';
     const dryRun = !newCommit && !env.sync.selfHeal;
     const driftCheck = !newCommit;
-    if (!dryRun) {
+    // A drift check that finds nothing is not progress; a new revision is.
+    if (newCommit) {
       this.status.state = 'Progressing';
       for (const r of this.status.releases) r.state = 'Progressing';
     }
