@@ -110,6 +110,11 @@ function unknownKindMessage(apiVersion: string, kind: string): string {
   return `Kubernetes ${SCHEMA_FIELDS_KUBERNETES_VERSION} has no kind ${kind} in ${apiVersion}; check the spelling of kind and apiVersion`;
 }
 
+/** A Secret's values never appear in a message, not even a malformed one. */
+function isSecretValue(object: KubeObject, pointer: string): boolean {
+  return object.kind === 'Secret' && object.apiVersion === 'v1' && /^\/(data|stringData)\//.test(pointer);
+}
+
 function validate(model: ModelClass, object: KubeObject): FieldProblem[] {
   try {
     new model(object).validate();
@@ -117,7 +122,7 @@ function validate(model: ModelClass, object: KubeObject): FieldProblem[] {
   } catch (err) {
     const errors = (err as { errors?: unknown }).errors;
     if (!Array.isArray(errors)) throw err;
-    return fieldProblems(errors as SchemaError[], object);
+    return fieldProblems(errors as SchemaError[], object, (pointer) => isSecretValue(object, pointer));
   }
 }
 

@@ -24,9 +24,14 @@ function typeOf(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-function actual(value: unknown): string {
+/** A value as a message shows it; `hide` for one that must not appear (a Secret's). */
+function shown(value: unknown, hide: boolean): string {
+  return hide ? 'a Secret value (not shown)' : describeValue(value);
+}
+
+function actual(value: unknown, hide: boolean): string {
   const type = typeOf(value);
-  return type === 'object' || type === 'array' || type === 'null' ? type : `${type} ${describeValue(value)}`;
+  return type === 'object' || type === 'array' || type === 'null' || hide ? type : `${type} ${describeValue(value)}`;
 }
 
 function list(values: unknown): string {
@@ -34,26 +39,29 @@ function list(values: unknown): string {
 }
 
 /** One sentence for one error; undefined for errors that only say "a branch below failed". */
-function sentence(error: SchemaError, value: unknown): string | undefined {
+/** Format names as people know them. */
+const FORMAT_NAMES: Readonly<Record<string, string>> = { byte: 'base64 string', int32: '32-bit integer', int64: '64-bit integer', 'date-time': 'RFC 3339 date-time' };
+
+function sentence(error: SchemaError, value: unknown, hide: boolean): string | undefined {
   const p = error.params;
   switch (error.keyword) {
     case 'required':
       return 'required field is missing';
     case 'type':
-      return `must be ${Array.isArray(p['type']) ? p['type'].join(' or ') : String(p['type'])}, not ${actual(value)}`;
+      return `must be ${Array.isArray(p['type']) ? p['type'].join(' or ') : String(p['type'])}, not ${actual(value, hide)}`;
     case 'enum':
-      return `must be one of ${list(p['allowedValues'])}, not ${describeValue(value)}`;
+      return `must be one of ${list(p['allowedValues'])}, not ${shown(value, hide)}`;
     case 'const':
-      return `must be ${JSON.stringify(p['allowedValue'])}, not ${describeValue(value)}`;
+      return `must be ${JSON.stringify(p['allowedValue'])}, not ${shown(value, hide)}`;
     case 'format':
-      return `${describeValue(value)} is not a valid ${String(p['format'])}`;
+      return `${shown(value, hide)} is not a valid ${FORMAT_NAMES[String(p['format'])] ?? String(p['format'])}`;
     case 'pattern':
-      return `${describeValue(value)} does not match the pattern ${String(p['pattern'])}`;
+      return `${shown(value, hide)} does not match the pattern ${String(p['pattern'])}`;
     case 'minimum':
     case 'exclusiveMinimum':
     case 'maximum':
     case 'exclusiveMaximum':
-      return `must be ${String(p['comparison'])} ${String(p['limit'])}, not ${describeValue(value)}`;
+      return `must be ${String(p['comparison'])} ${String(p['limit'])}, not ${shown(value, hide)}`;
     case 'minLength':
       return `must be at least ${String(p['limit'])} characters long`;
     case 'maxLength':
@@ -83,7 +91,7 @@ function sentence(error: SchemaError, value: unknown): string | undefined {
  * the types that would do, instead of one per failed branch. (Generated validators give branch errors
  * schema paths relative to their own function, so branches are matched by the field, not the schema path.)
  */
-export function fieldProblems(errors: readonly SchemaError[], data: unknown): FieldProblem[] {
+export function fieldProblems(errors: readonly SchemaError[], data: unknown, hidden: (pointer: string) => boolean = () => false): FieldProblem[] {
   const isAlternative = (e: SchemaError): boolean => e.keyword === 'anyOf' || e.keyword === 'oneOf';
   const alternativeAt = new Set(errors.filter(isAlternative).map((e) => e.instancePath));
   const problems: FieldProblem[] = [];
@@ -97,9 +105,10 @@ export function fieldProblems(errors: readonly SchemaError[], data: unknown): Fi
   };
   for (const error of errors) {
     const value = valueAt(error.instancePath, data);
+    const hide = hidden(error.instancePath);
     if (isAlternative(error)) {
       const types = errors.filter((e) => e.keyword === 'type' && e.instancePath === error.instancePath).map((e) => String(e.params['type']));
-      if (types.length > 0) add(error.instancePath, `must be ${[...new Set(types)].join(' or ')}, not ${actual(value)}`);
+      if (types.length > 0) add(error.instancePath, `must be ${[...new Set(types)].join(' or ')}, not ${actual(value, hide)}`);
       else if (!errors.some((e) => !isAlternative(e) && e.instancePath.startsWith(error.instancePath))) {
         add(error.instancePath, 'matches none of the allowed forms');
       }
@@ -110,7 +119,7 @@ export function fieldProblems(errors: readonly SchemaError[], data: unknown): Fi
       error.keyword === 'required'
         ? `${error.instancePath}/${String(error.params['missingProperty']).replace(/~/g, '~0').replace(/\//g, '~1')}`
         : error.instancePath;
-    const text = sentence(error, value);
+    const text = sentence(error, value, hide);
     if (text !== undefined) add(pointer, text);
   }
   return problems;
