@@ -1,7 +1,6 @@
 /**
  * The desired side of a diff: what a sync of the chosen releases would apply, in apply order.
  */
-import { KasaneError } from '../errors.js';
 import type { KubeObject } from '../model/object.js';
 import type { RenderedEnvironment, RenderedRelease } from '../model/rendered.js';
 import { planSync } from '../sync/plan.js';
@@ -9,28 +8,6 @@ import { planSync } from '../sync/plan.js';
 export interface DesiredObject {
   readonly release: string;
   readonly object: KubeObject;
-}
-
-export class UnknownReleaseError extends KasaneError {
-  override readonly name: string = 'UnknownReleaseError';
-  constructor(
-    readonly environment: string,
-    readonly release: string,
-    known: readonly string[],
-  ) {
-    super(`environment ${environment} has no release named ${release}`, {
-      hint: known.length > 0 ? `its releases: ${known.join(', ')}` : 'the environment defines no releases',
-    });
-  }
-}
-
-/** The releases named (all when none are), in the environment's order; an unknown name is an error. */
-export function selectReleases(env: RenderedEnvironment, names: readonly string[]): RenderedRelease[] {
-  const known = env.releases.map((r) => r.name);
-  for (const name of names) {
-    if (!known.includes(name)) throw new UnknownReleaseError(env.name, name, known);
-  }
-  return names.length === 0 ? [...env.releases] : env.releases.filter((r) => names.includes(r.name));
 }
 
 /**

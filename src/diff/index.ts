@@ -15,7 +15,7 @@ export {
   type DiffSummary,
   type ObjectDiff,
 } from './compare.js';
-export { desiredObjects, namespacesCreated, selectReleases, UnknownReleaseError, type DesiredObject } from './desired.js';
+export { desiredObjects, namespacesCreated, type DesiredObject } from './desired.js';
 export { maskSecrets, maskText } from './mask.js';
 export { canonical, normalize, LAST_APPLIED_ANNOTATION } from './normalize.js';
 export { diffRendered, type RenderedDiffOptions } from './offline.js';

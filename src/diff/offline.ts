@@ -5,7 +5,8 @@
 import { refKey, refOf } from '../model/object.js';
 import type { RenderedEnvironment } from '../model/rendered.js';
 import { compareObject, summarize, type CompareOptions, type DiffReport, type ObjectDiff } from './compare.js';
-import { desiredObjects, selectReleases, type DesiredObject } from './desired.js';
+import { selectReleases } from '../environment/releases.js';
+import { desiredObjects, type DesiredObject } from './desired.js';
 
 export interface RenderedDiffOptions extends CompareOptions {
   /** Releases to compare; all when empty. A release missing on one side is fine: it was added or removed. */

@@ -10,7 +10,7 @@ import { readInventory } from '../inventory/store.js';
 import type { ObjectRef } from '../model/object.js';
 import type { RenderedEnvironment } from '../model/rendered.js';
 import { planSync } from '../sync/plan.js';
-import { selectReleases } from './desired.js';
+import { selectReleases } from '../environment/releases.js';
 
 export interface PruneCandidate {
   readonly ref: ObjectRef;

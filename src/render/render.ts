@@ -3,6 +3,7 @@ import type { Chart } from '../chart/chart.js';
 import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import type { Environment, ReleaseSpec } from '../environment/environment.js';
 import { loadEnvironment } from '../environment/load.js';
+import { missingReleases, selectReleases } from '../environment/releases.js';
 import type { RenderedEnvironment, RenderedObject, RenderedRelease } from '../model/rendered.js';
 import { ChartRenderer, type TemplateContext } from './engine.js';
 import { compareForApply, crdScopes, findDuplicates, finishObject, objectsOf, type SourcedObject } from './objects.js';
@@ -15,20 +16,6 @@ export interface RenderRequest {
   /** Only these releases (by name); all when absent or empty. */
   readonly releases?: readonly string[];
   readonly overrides?: ValueOverrides;
-}
-
-/** `--release NAME` named no release of the environment. */
-export class ReleaseNotFoundError extends KasaneError {
-  override readonly name = 'ReleaseNotFoundError';
-  constructor(
-    readonly release: string,
-    readonly environment: Environment,
-  ) {
-    const names = environment.releases.map((r) => r.name);
-    super(`release "${release}" is not part of environment ${environment.name} (${environment.file})`, {
-      hint: names.length > 0 ? `releases of ${environment.name}: ${names.join(', ')}` : `${environment.file} declares no releases`,
-    });
-  }
 }
 
 /** The environment rendered, or every problem found on the way (nothing stops at the first problem it can get past). */
@@ -61,11 +48,9 @@ export function tryRenderEnvironment(request: RenderRequest): RenderOutcome {
     return { ok: false, problems: flatten(err) };
   }
   const wanted = request.releases ?? [];
-  for (const name of wanted) {
-    if (!env.releases.some((r) => r.name === name)) problems.push(new ReleaseNotFoundError(name, env));
-  }
+  problems.push(...missingReleases(env, wanted));
   if (problems.length > 0) return { ok: false, problems };
-  const selected = wanted.length === 0 ? env.releases : env.releases.filter((r) => wanted.includes(r.name));
+  const selected = selectReleases(env, wanted);
 
   const charts = new Map<string, { chart: Chart; renderer: ChartRenderer } | null>();
   const sourcedByRelease = new Map<ReleaseSpec, SourcedObject[]>();

@@ -8,7 +8,8 @@ import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
 import { applyObject, readLive, type ApplyOutcome } from './apply.js';
-import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted, UnknownReleaseError } from './errors.js';
+import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted } from './errors.js';
+import { selectReleases } from '../environment/releases.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook, type HookRun } from './hooks.js';
 import { planSync, type ApplyStep, type HooksMode, type SyncPlan } from './plan.js';
@@ -168,13 +169,6 @@ function rollbackTarget(inventory: Inventory, toRevision: number | undefined): I
 
 function storedRelease(release: Omit<RenderedRelease, 'objects'>, record: InventoryRecord): RenderedRelease {
   return { name: release.name, chart: release.chart, namespace: release.namespace, createNamespace: release.createNamespace, objects: record.rendered };
-}
-
-function selectReleases(env: RenderedEnvironment, names: readonly string[] | undefined): RenderedRelease[] {
-  if (names === undefined || names.length === 0) return [...env.releases];
-  const unknown = names.filter((n) => !env.releases.some((r) => r.name === n));
-  if (unknown.length > 0) throw new UnknownReleaseError(env.name, unknown, env.releases.map((r) => r.name));
-  return env.releases.filter((r) => names.includes(r.name));
 }
 
 async function syncRelease(run: ReleaseRun, release: RenderedRelease, source: RevisionSource): Promise<ReleaseResult> {

@@ -99,17 +99,6 @@ export class ReleaseNamespaceMissingError extends KasaneError {
   }
 }
 
-export class UnknownReleaseError extends KasaneError {
-  override readonly name: string = 'UnknownReleaseError';
-  constructor(
-    readonly environment: string,
-    readonly releases: readonly string[],
-    readonly known: readonly string[],
-  ) {
-    super(`environment ${environment} has no release ${releases.join(', ')}`, { hint: `its releases: ${known.join(', ') || '(none)'}` });
-  }
-}
-
 export function formatMs(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;

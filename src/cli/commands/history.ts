@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { connect } from '../../cluster/index.js';
-import { KasaneError } from '../../errors.js';
 import { loadEnvironment } from '../../environment/load.js';
+import { findRelease } from '../../environment/releases.js';
 import { readInventory } from '../../inventory/store.js';
 import type { InventoryRecord } from '../../inventory/record.js';
 import type { CliContext } from '../context.js';
@@ -24,12 +24,7 @@ export function registerHistory(program: Command, ctx: CliContext, done: (code: 
     .action(async (flags: HistoryFlags) => {
       const globals = ctx.globals();
       const env = loadEnvironment(globals.repoRoot, flags.env);
-      const release = env.releases.find((r) => r.name === flags.release);
-      if (release === undefined) {
-        throw new KasaneError(`environment ${env.name} has no release ${flags.release}`, {
-          hint: `its releases: ${env.releases.map((r) => r.name).join(', ') || '(none)'}`,
-        });
-      }
+      const release = findRelease(env, flags.release);
       const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
       const { records } = await readInventory(client, release.namespace, env.name, release.name);
       if (flags.output === 'json') {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { connect } from '../../cluster/index.js';
-import { KasaneError } from '../../errors.js';
 import { loadEnvironment } from '../../environment/load.js';
+import { findRelease } from '../../environment/releases.js';
 import { runRollback } from '../../sync/engine.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit.js';
@@ -27,12 +27,7 @@ export function registerRollback(program: Command, ctx: CliContext, done: (code:
     .action(async (flags: RollbackFlags) => {
       const globals = ctx.globals();
       const env = loadEnvironment(globals.repoRoot, flags.env);
-      const release = env.releases.find((r) => r.name === flags.release);
-      if (release === undefined) {
-        throw new KasaneError(`environment ${env.name} has no release ${flags.release}`, {
-          hint: `its releases: ${env.releases.map((r) => r.name).join(', ') || '(none)'}`,
-        });
-      }
+      const release = findRelease(env, flags.release);
       const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
       const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, false);
       const result = await interruptible(ctx, (signal) =>
