@@ -4,10 +4,10 @@ import { connect } from '../../cluster/index.js';
 import { parseDuration } from '../../environment/duration.js';
 import type { KasaneError } from '../../errors.js';
 import { resolveCommit } from '../../git/index.js';
-import { formatRef } from '../../model/object.js';
+import { formatRef, refKey } from '../../model/object.js';
 import { renderEnvironment } from '../../render/render.js';
 import { runSync } from '../../sync/engine.js';
-import { hasChanges, type ReleaseResult, type SyncEvent } from '../../sync/events.js';
+import { hasChanges, type ReleaseResult, type SyncEvent, type SyncPhase } from '../../sync/events.js';
 import type { HooksMode } from '../../sync/plan.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit.js';
@@ -20,6 +20,7 @@ interface SyncFlags {
   hooks: HooksMode;
   timeout?: number;
   detailedExitcode?: boolean;
+  output?: 'text' | 'json';
 }
 
 /** `kasane sync`: apply an environment's rendered releases to its cluster. */
@@ -34,12 +35,14 @@ export function registerSync(program: Command, ctx: CliContext, done: (code: num
     .addOption(new Option('--hooks <when>', 'run hooks when the desired state changed (auto), always, or never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--timeout <duration>', 'wait for each hook and each wave, e.g. 90s, 5m (default: sync.timeout)', durationArg)
     .option('--detailed-exitcode', 'with --dry-run: exit 2 when there are changes')
+    .addOption(new Option('-o, --output <format>', 'progress as lines for people (text) or one JSON event per line (json; as --log-format json)').choices(['text', 'json']))
     .action(async (flags: SyncFlags) => {
       const globals = ctx.globals();
       const env = renderEnvironment({ repoRoot: globals.repoRoot, environment: flags.env, releases: flags.release });
       const client = await connect({ kubeconfig: globals.kubeconfig, context: globals.context ?? env.cluster.context, env: ctx.env });
       const gitRevision = await resolveCommit(globals.repoRoot, 'HEAD').catch(() => undefined);
-      const print = globals.logFormat === 'json' ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, flags.dryRun === true);
+      const json = (flags.output ?? globals.logFormat) === 'json';
+      const print = json ? jsonPrinter(ctx.stdout) : textPrinter(ctx.stdout, flags.dryRun === true);
       const result = await interruptible(ctx, (signal) =>
         runSync(
           client,
@@ -95,10 +98,28 @@ export function reportFailures(releases: readonly ReleaseResult[], stderr: Writa
   }
 }
 
-/** One JSON object per event and line, errors as {name, message, hint}. */
+/** One JSON object per event and line, with the time it happened; errors as {name, message, hint}. */
 export function jsonPrinter(out: Writable): (e: SyncEvent) => void {
-  return (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? errorJson(v as KasaneError) : v))}\n`);
+  return (e) =>
+    out.write(`${JSON.stringify({ ...e, time: new Date().toISOString() }, (_k, v: unknown) => (v instanceof Error ? errorJson(v as KasaneError) : v))}\n`);
 }
+
+/** `850ms`, `4.2s`, `2m05s`: how long a step took, for people. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1_000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
+const PHASE_TITLES: Record<SyncPhase, string> = {
+  'pre-sync': 'pre-sync hooks',
+  apply: 'apply',
+  prune: 'prune',
+  'post-sync': 'post-sync hooks',
+  'sync-fail': 'sync-fail hooks',
+  rollback: 'rollback',
+};
 
 function errorJson(err: KasaneError): Record<string, unknown> {
   return { name: err.name, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
@@ -116,9 +137,17 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
     lastLine = Date.now();
     out.write(`${s}\n`);
   };
+  // The engine's events carry no times: the printer measures releases, phases, hooks and waves itself.
+  const since = (start: number | undefined): string => (start === undefined ? '' : ` in ${formatElapsed(Date.now() - start)}`);
+  let releaseStart: number | undefined;
+  let stepStart: number | undefined;
+  const hookStarts = new Map<string, number>();
+  let unchanged = 0;
   return (e) => {
     switch (e.type) {
       case 'release-started': {
+        releaseStart = stepStart = Date.now();
+        unchanged = 0;
         const hooks = e.hooks.run ? `hooks run (${e.hooks.reason.replace(/-/g, ' ')})` : `no hooks (${e.hooks.reason})`;
         line(`release ${e.release} → namespace ${e.namespace}${e.dryRun ? ' (dry run)' : ''}: ${hooks}`);
         return;
@@ -127,15 +156,18 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
         line(`  waiting for ${e.holder}, which is syncing ${e.release} (its lock expires at ${e.expiresAt})`);
         return;
       case 'phase-started':
+        stepStart = Date.now();
+        line(`  ${PHASE_TITLES[e.phase]}`);
         return;
       case 'hook-started':
+        hookStarts.set(refKey(e.ref), Date.now());
         line(`  ${e.phase} hook ${formatRef(e.ref)}${e.dryRun ? ' would run' : ' started'}`);
         return;
       case 'hook-succeeded':
-        line(`  ${e.phase} hook ${formatRef(e.ref)} succeeded`);
+        line(`  ${e.phase} hook ${formatRef(e.ref)} succeeded${since(hookStarts.get(refKey(e.ref)))}`);
         return;
       case 'hook-failed':
-        line(`  ${e.phase} hook ${formatRef(e.ref)} FAILED: ${e.message}`);
+        line(`  ${e.phase} hook ${formatRef(e.ref)} FAILED${since(hookStarts.get(refKey(e.ref)))}: ${e.message}`);
         if (e.logs) for (const l of e.logs.trimEnd().split('\n')) line(`    | ${l}`);
         return;
       case 'object-applied': {
@@ -145,6 +177,7 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
         return;
       }
       case 'object-unchanged':
+        unchanged++;
         return;
       case 'object-failed':
         line(`  ${'failed'.padEnd(16)} ${formatRef(e.ref)}: ${e.error.message}`);
@@ -160,10 +193,11 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
         if (Date.now() - lastLine >= QUIET_MS) line(`  ${'waiting'.padEnd(16)} ${formatRef(e.ref)}: ${e.message}`);
         return;
       case 'wave-healthy':
-        line(`  ${e.wave === 'bootstrap' ? 'namespaces and CRDs' : `wave ${e.wave}`} healthy`);
+        line(`  ${e.wave === 'bootstrap' ? 'namespaces and CRDs' : `wave ${e.wave}`} healthy${since(stepStart)}`);
+        stepStart = Date.now();
         return;
       case 'release-finished':
-        line(summary(e.result, dryRun));
+        line(`${summary(e.result, dryRun, unchanged)}${since(releaseStart)}`);
         return;
       case 'sync-finished':
         return;
@@ -171,9 +205,9 @@ export function textPrinter(out: Writable, dryRun: boolean): (e: SyncEvent) => v
   };
 }
 
-function summary(r: ReleaseResult, dryRun: boolean): string {
+function summary(r: ReleaseResult, dryRun: boolean, unchanged: number): string {
   const count = (action: string): number => r.changes.filter((c) => c.action === action).length;
-  const parts = [`${count('created')} created`, `${count('configured')} configured`, `${count('pruned')} pruned`, `${r.hooks.length} hooks run`];
+  const parts = [`${count('created')} created`, `${count('configured')} configured`, `${count('pruned')} pruned`, `${unchanged} unchanged`, `${r.hooks.length} hooks run`];
   if (dryRun) {
     const planned = r.plannedHooks?.length ?? 0;
     const changes = r.changes.length;
