@@ -101,7 +101,8 @@ beforeAll(() => {
   git(clone, 'commit', '-q', '-am', 'scale dev, replace the old config');
   write(clone, { 'environments/big.yaml': environment({ configs: manyConfigs('after') }) });
   git(clone, 'commit', '-q', '-am', 'rewrite every config of big');
-  git(clone, 'fetch', '-q', '--no-tags', '--depth=1', 'origin', 'main');
+  // As the example pipelines fetch the base branch.
+  git(clone, 'fetch', '-q', '--no-tags', '--depth=1', 'origin', '+refs/heads/main:refs/remotes/origin/main');
 });
 
 afterAll(() => rmSync(top, { recursive: true, force: true }));
