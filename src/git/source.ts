@@ -175,7 +175,12 @@ export class GitSource {
 
   private fetchError(err: unknown): GitFetchError {
     const detail = err instanceof Error ? err.message : String(err);
-    return new GitFetchError(this.displayUrl, this.ref, this.redact(detail.trim().split('\n').filter(Boolean).slice(-3).join('; ')));
+    // git's own words, minus progress chatter; the first lines name the cause (host key, auth, DNS).
+    const lines = detail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('Cloning into'));
+    return new GitFetchError(this.displayUrl, this.ref, this.redact(lines.slice(0, 6).join('; ')));
   }
 
   private async gitEnv(): Promise<Record<string, string>> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitFetchError, GitSource, redactUrl } from '../../src/git/index.js';
 import { createRemote, git, serveHttp, type TestRemote } from './support/remote.js';
+import { serveSsh } from './support/ssh.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -128,6 +129,29 @@ describe('GitSource', () => {
     expect(readFileSync(join(s.snapshot!.root, 'f.txt'), 'utf8')).toBe('1');
     http.up = true;
     expect((await s.fetch()).commit).toBe(second);
+  });
+
+  it('fetches over SSH with a key file, checking the host key strictly against known_hosts', async () => {
+    const r = remote();
+    const head = r.commit({ 'f.txt': 'over ssh' });
+    const keys = mkdtempSync(join(tmpdir(), 'kasane-ssh-keys-'));
+    cleanup.push(() => rmSync(keys, { recursive: true, force: true }));
+    const server = await serveSsh(r.dir, keys);
+    cleanup.push(() => server.close());
+
+    const s = source(server.url, { auth: { sshKeyFile: server.keyFile, knownHostsFile: server.knownHostsFile } });
+    const snap = await s.fetch();
+    expect(snap.commit).toBe(head);
+    expect(readFileSync(join(snap.root, 'f.txt'), 'utf8')).toBe('over ssh');
+
+    // A host key other than the one known: refused, not trusted on first use.
+    const spoofed = source(server.url, { auth: { sshKeyFile: server.keyFile, knownHostsFile: server.wrongKnownHostsFile } });
+    const err = (await spoofed.fetch().catch((e: unknown) => e)) as GitFetchError;
+    expect(err).toBeInstanceOf(GitFetchError);
+    expect(err.message).toMatch(/host key/i);
+    // No key: the server refuses.
+    const keyless = source(server.url, { auth: { knownHostsFile: server.knownHostsFile } });
+    await expect(keyless.fetch()).rejects.toBeInstanceOf(GitFetchError);
   });
 
   it('redacts credentials in URLs', () => {
