@@ -65,12 +65,21 @@ node -e '
 demo_git commit -q -am "demo: two replicas"
 
 echo
-echo "== kasane diff --env demo"
-kasane diff --env demo
+echo "== kasane diff --env demo --detailed-exitcode"
+status=0
+kasane diff --env demo --detailed-exitcode || status=$?
+if [ "$status" -ne 2 ]; then
+  echo "expected kasane diff to report changes (exit 2), got exit $status" >&2
+  exit 1
+fi
 
 echo
 echo "== kasane sync --env demo"
 kasane sync --env demo
+
+echo
+echo "== kasane diff --env demo (nothing left to change)"
+kasane diff --env demo --detailed-exitcode
 
 echo
 echo "== kasane history --env demo --release web"

@@ -24,12 +24,13 @@ describe('npm run demo', () => {
     expect(first).toMatch(/pre-sync hook batch\/v1 Job demo\/\S+-migrate succeeded/);
     expect(first).toMatch(/post-sync hook batch\/v1 Job demo\/\S+ succeeded/);
     expect(first).toMatch(/release web: synced, revision 1 /);
-    const diff = section('kasane diff --env demo');
+    const diff = section('kasane diff --env demo --detailed-exitcode');
     expect(diff).toContain('-  replicas: 1\n+  replicas: 2');
     expect(diff).toContain('0 to create, 1 to update, 0 to prune');
     const second = section('kasane sync --env demo', 1);
     expect(second).toMatch(/configured\s+apps\/v1 Deployment demo\/\S+/);
     expect(second).toMatch(/release web: synced, revision 2 /);
+    expect(section('kasane diff --env demo (nothing left to change)')).toMatch(/0 to create, 0 to update, 0 to prune, \d+ unchanged/);
     const history = section('kasane history').trim().split('\n');
     expect(history[2]).toMatch(/^2\s+deployed\s+\S+\s+[0-9a-f]{12}\s/);
     expect(history[3]).toMatch(/^1\s+superseded\s+\S+\s+[0-9a-f]{12}\s/);
