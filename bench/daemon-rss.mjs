@@ -3,7 +3,7 @@
 // and writes the daemon process's resident memory (from /proc/PID/status) to a JSON file:
 //   {rssMb, peakMb, syncedSeconds}   (peakMb: VmHWM, the high-water mark while syncing)
 //
-//   node bench/daemon-rss.mjs --repo DIR --kubeconfig F --out FILE [--env bench] [--idle 10]
+//   node bench/daemon-rss.mjs --repo DIR --kubeconfig F --out FILE [--env bench] [--idle 10] [--node-options OPTS]
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     env: { type: 'string', default: 'bench' },
     idle: { type: 'string', default: '10' },
     timeout: { type: 'string', default: '300' },
+    'node-options': { type: 'string' },
   },
 });
 if (!args.repo || !args.kubeconfig || !args.out) {
@@ -41,7 +42,10 @@ const started = Date.now();
 const daemon = spawn(
   process.execPath,
   [join(root, 'bin', 'kasane.js'), 'daemon', '--repo', `file://${args.repo}`, '--env', args.env, '--listen', `127.0.0.1:${port}`, '--no-leader-election', '--kubeconfig', args.kubeconfig],
-  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: args.kubeconfig } },
+  {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KUBECONFIG: args.kubeconfig, ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}) },
+  },
 );
 let stderr = '';
 daemon.stderr.on('data', (d) => {

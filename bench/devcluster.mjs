@@ -16,8 +16,17 @@ if (!kubeconfigPath || !process.send) {
   process.exit(1);
 }
 
+// cpuSeconds: this server's own CPU time (user + system) since the last clear.
 const stats = { requests: 0, reads: 0, writes: 0, dryRuns: 0, byVerb: {} };
-const clearStats = () => Object.assign(stats, { requests: 0, reads: 0, writes: 0, dryRuns: 0, byVerb: {} });
+let cpuMark = process.cpuUsage();
+const clearStats = () => {
+  Object.assign(stats, { requests: 0, reads: 0, writes: 0, dryRuns: 0, byVerb: {} });
+  cpuMark = process.cpuUsage();
+};
+const cpuSeconds = () => {
+  const d = process.cpuUsage(cpuMark);
+  return (d.user + d.system) / 1e6;
+};
 
 // Count every request before the devcluster's handler sees it. The devcluster creates its server with
 // node:http's createServer; wrapping it here (and syncing the ESM named export) keeps the devcluster's
@@ -70,7 +79,7 @@ process.on('message', async (msg) => {
         process.send({ op: 'clearStats' });
         break;
       case 'stats':
-        process.send({ op: 'stats', stats: structuredClone(stats) });
+        process.send({ op: 'stats', stats: { ...structuredClone(stats), cpuSeconds: cpuSeconds() } });
         break;
       case 'stop':
         await cluster.stop();

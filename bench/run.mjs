@@ -30,9 +30,13 @@ if (!existsSync(TIME)) {
   process.stderr.write('bench needs GNU time at /usr/bin/time (Debian package "time": apt-get install time)\n');
   process.exit(1);
 }
-for (const step of [['npm', ['run', '--silent', 'build']], ['npm', ['run', '--silent', 'tools']]]) {
-  execFileSync(step[0], step[1], { cwd: root, stdio: 'inherit' });
+try {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+} catch {
+  // tsc still writes dist/ on type errors; say so and measure what was built.
+  process.stderr.write('warning: npm run build reported errors (above); benchmarking the JavaScript it emitted\n');
 }
+execFileSync('npm', ['run', '--silent', 'tools'], { cwd: root, stdio: 'inherit' });
 
 /** Runs one command under GNU time; stdout goes to /dev/null so both tools pay the same for output. */
 function measure(cmd) {
@@ -74,18 +78,23 @@ for (const c of selected) {
   const ctx = await c.setup({ root });
   try {
     const row = { case: c, kasane: [], peer: [], extra: {} };
-    // Hooks: before/after run around each kasane measurement, beforePeer around each peer one
+    // Hooks: before/after run around each kasane measurement, beforePeer/afterPeer around each peer one
     // (e.g. resetting the cluster before a first apply, counting API calls after a sync).
-    for (let i = 0; i < warmup; i++) {
+    // A case may ask for fewer runs (the daemon case measures memory, and one run takes a minute).
+    const caseRuns = Math.min(runs, c.runs ?? runs);
+    const caseWarmup = Math.min(warmup, c.warmup ?? warmup);
+    row.runs = caseRuns;
+    for (let i = 0; i < caseWarmup; i++) {
       await ctx.before?.();
       measure(ctx.kasane);
       await ctx.after?.({ warmup: true });
       if (ctx.peer) {
         await ctx.beforePeer?.();
         measure(ctx.peer);
+        await ctx.afterPeer?.({ warmup: true });
       }
     }
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < caseRuns; i++) {
       // Alternate so drift in machine load hits both sides alike.
       await ctx.before?.();
       row.kasane.push(measure(ctx.kasane));
@@ -93,8 +102,9 @@ for (const c of selected) {
       if (ctx.peer) {
         await ctx.beforePeer?.();
         row.peer.push(measure(ctx.peer));
+        await ctx.afterPeer?.({ warmup: false });
       }
-      process.stderr.write(`  run ${i + 1}/${runs}: kasane ${row.kasane.at(-1).wall}s${ctx.peer ? `, peer ${row.peer.at(-1).wall}s` : ''}\n`);
+      process.stderr.write(`  run ${i + 1}/${caseRuns}: kasane ${row.kasane.at(-1).wall}s${ctx.peer ? `, peer ${row.peer.at(-1).wall}s` : ''}\n`);
     }
     row.extra = (await ctx.report?.()) ?? {};
     row.commands = { kasane: ctx.kasane, peer: ctx.peer };
@@ -123,14 +133,14 @@ lines.push(`- ${osType()} ${osRelease()}, ${cpus().length} × ${cpus()[0]?.model
 lines.push(`- node ${process.version}; helm: ${version(join(tools, 'helm'), ['version', '--short'])}; kubectl: ${version(join(tools, 'kubectl'), ['version', '--client'])}`);
 lines.push('');
 lines.push('## Results', '');
-lines.push('| case | peer | kasane wall s | peer wall s | ratio (wall) | target | met | kasane CPU s | peer CPU s | kasane peak MB | peer peak MB |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| case | peer | runs | kasane wall s | peer wall s | ratio (wall) | target | met | kasane CPU s | peer CPU s | kasane peak MB | peer peak MB |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const k = summarize(r.kasane);
   const p = r.peer.length ? summarize(r.peer) : undefined;
   const ratio = p ? k.wall / p.wall : NaN;
   const met = r.case.verdict ? r.case.verdict(r.extra) : r.case.target === undefined ? '—' : p ? (ratio <= r.case.target ? 'yes' : 'no') : '—';
-  lines.push(`| ${r.case.name} | ${r.case.peer ?? '—'} | ${fmt(k.wall)} | ${p ? fmt(p.wall) : '—'} | ${fmt(ratio)} | ${r.case.target === undefined ? '—' : `≤ ${r.case.target}`} | ${met} | ${fmt(k.cpu)} | ${p ? fmt(p.cpu) : '—'} | ${fmt(k.rssMb, 0)} | ${p ? fmt(p.rssMb, 0) : '—'} |`);
+  lines.push(`| ${r.case.name} | ${r.case.peer ?? '—'} | ${r.runs} | ${fmt(k.wall)} | ${p ? fmt(p.wall) : '—'} | ${fmt(ratio)} | ${r.case.target === undefined ? '—' : `≤ ${r.case.target}`} | ${met} | ${fmt(k.cpu)} | ${p ? fmt(p.cpu) : '—'} | ${fmt(k.rssMb, 0)} | ${p ? fmt(p.rssMb, 0) : '—'} |`);
 }
 const extras = results.filter((r) => Object.keys(r.extra).length);
 if (extras.length) {

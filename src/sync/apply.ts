@@ -28,6 +28,14 @@ export async function applyObject(
   if (existing !== undefined && provablyUnchanged(desired, existing, FIELD_MANAGER)) {
     return { action: 'unchanged', conflicts: [], live: existing };
   }
+  // A new object has no other managers to conflict with and nothing to compare: apply it at once.
+  if (existing === undefined && !opts.dryRun) {
+    try {
+      return { action: 'created', conflicts: [], live: await client.apply(desired, { force: true }) };
+    } catch (err) {
+      throw immutableFieldError(err, desired) ?? err;
+    }
+  }
   let conflicts: string[] = [];
   let preview: KubeObject;
   try {
