@@ -149,7 +149,7 @@ export async function diffAgainstCluster(
     // Most objects are usually unchanged: when the fields kasane owns in the live object already hold
     // the desired values, and no others, an apply would change nothing; no dry run needed.
     if (live !== undefined && provablyUnchanged(d.object, live, FIELD_MANAGER)) {
-      return compareObject(ref, live, live, { ...compare, release: d.release });
+      return { ref, ...(d.release === undefined ? {} : { release: d.release }), action: 'unchanged' };
     }
     let applied: KubeObject;
     try {
