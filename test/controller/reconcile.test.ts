@@ -202,8 +202,15 @@ describe('kasane daemon: reconcile loop', () => {
     expect(broken?.state).toBe('Failed');
     expect(broken?.lastError).toContain('missing-chart');
     expect(broken?.consecutiveFailures).toBeGreaterThanOrEqual(2);
-    // Backoff: the next attempt is further away than the first retry was.
-    expect(Date.parse(broken!.nextSyncAt!)).toBeGreaterThan(Date.now());
+    // Backoff: each retry waits longer than the one before, up to the cap (backoffMaxMs); read from the
+    // daemon's own log rather than the clock, which a loaded machine makes racy.
+    const waits = d.logs.lines
+      .filter((l) => l['msg'] === 'reconcile failed' && l['environment'] === 'broken')
+      .map((l) => Number(l['retryInMs']));
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(waits[1]).toBeGreaterThan(waits[0]!);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1_000);
+    expect(Date.parse(broken!.nextSyncAt!)).toBeGreaterThan(Date.parse(broken!.lastSyncTime!));
     expect((await fetch(`${d.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${d.url}/healthz`)).status).toBe(200);
   });
