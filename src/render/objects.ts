@@ -8,6 +8,7 @@ import {
   MANAGED_BY_KASANE,
   type RenderedObject,
 } from '../model/rendered.js';
+import { checkName } from '../lint/metadata.js';
 import { parseYamlStream, YamlSyntaxError } from '../yaml/read.js';
 import type { RenderedTemplate } from './engine.js';
 import { describeObject, ManifestError, TemplateError } from './errors.js';
@@ -68,6 +69,13 @@ export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): 
     if (missing.length > 0) {
       const what = typeof obj['kind'] === 'string' ? `a ${obj['kind']} ` : 'an object ';
       problems.push(new ManifestError(at, `${what}without ${missing.join(', ')}: every object needs apiVersion, kind and metadata.name`));
+      continue;
+    }
+    // A name the API server would refuse fails here, before anything of the environment is applied.
+    const invalid = checkName(obj as unknown as KubeObject);
+    if (invalid.length > 0) {
+      const name = String((obj['metadata'] as Record<string, unknown>)['name'] ?? (obj['metadata'] as Record<string, unknown>)['generateName']);
+      problems.push(new ManifestError(at, `${String(obj['kind'])} "${name}": ${invalid.map((p) => `${p.field} ${p.message}`).join('; ')}`));
       continue;
     }
     objects.push({ object: obj as unknown as KubeObject, template: source.file, line });
