@@ -1,14 +1,14 @@
 import { NotFoundError, settleLimit, type ClusterClient } from '../cluster/index.js';
 import { KasaneError } from '../errors.js';
 import { refKey, refOf, type KubeObject, type ObjectRef } from '../model/object.js';
-import type { HookPhase, RenderedEnvironment, RenderedObject, RenderedRelease } from '../model/rendered.js';
+import { LABEL_ENVIRONMENT, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY_KASANE, type HookPhase, type RenderedEnvironment, type RenderedObject, type RenderedRelease } from '../model/rendered.js';
 import { hasHealthRule } from '../health/index.js';
 import { releaseDigest } from '../inventory/digest.js';
 import { acquireLock, defaultHolder } from '../inventory/lock.js';
 import { lastDeployed, type HookResult, type Inventory, type InventoryEntry, type InventoryRecord } from '../inventory/record.js';
 import { DEFAULT_HISTORY_LIMIT, readInventory, trimHistory, writeRecord } from '../inventory/store.js';
 import { applyObject, readLive, type ApplyOutcome } from './apply.js';
-import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted } from './errors.js';
+import { ApplyFailedError, HealthTimeoutError, HookFailedError, ObjectUnhealthyError, OwnedElsewhereError, ReleaseNamespaceMissingError, SyncInterruptedError, throwIfAborted } from './errors.js';
 import { selectReleases } from '../environment/releases.js';
 import type { ObjectChange, ReleaseResult, SyncEvent, SyncPhase, SyncResult } from './events.js';
 import { runHook, type HookRun } from './hooks.js';
@@ -250,6 +250,8 @@ async function applyRelease(state: ReleaseState, source: RevisionSource): Promis
   client.addPendingCrds(crdsOf(prePlan));
   run.emit({ type: 'release-started', release: release.name, namespace: release.namespace, dryRun: false, hooks: prePlan.hooks });
   if (source.kind === 'sync' && (await inDesiredState(state, prePlan, before))) return state.result('unchanged');
+  // Another release's objects are refused before anything is written, the release namespace included.
+  await refuseForeignObjects(state, prePlan.apply.flatMap((step) => step.objects.map((o) => o.object)));
 
   // The lock and the inventory live in the release namespace: it has to exist first.
   const namespace = releaseNamespaceSource(prePlan, release);
@@ -484,11 +486,41 @@ async function applyOne(
   const created = { action: 'created', conflicts: [] } as const;
   // Objects in a namespace or of a kind this sync would create cannot be dry-run on the server.
   if (opts.dryRun && opts.missingNamespace !== undefined && object.metadata.namespace === opts.missingNamespace) return created;
+  refuseForeign(state, object, opts.live.get(refKey(refOf(object))) ?? undefined);
   try {
     return await applyObject(state.run.client, object, { dryRun: opts.dryRun, live: opts.live.get(refKey(refOf(object))) });
   } catch (err) {
     if (opts.dryRun && err instanceof NotFoundError && isPendingKind(state, object)) return created;
     throw err;
+  }
+}
+
+/** One list per kind and namespace (labelled objects only), then refuseForeign for each object. */
+async function refuseForeignObjects(state: ReleaseState, objects: readonly KubeObject[]): Promise<void> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const namespace = first.metadata.namespace;
+    const items = await state.run.client
+      .list(first.apiVersion, first.kind, { ...(namespace === undefined ? {} : { namespace }), labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_KASANE}` })
+      .catch(() => [] as KubeObject[]);
+    const byName = new Map(items.map((i) => [i.metadata.name ?? '', i]));
+    for (const o of group) refuseForeign(state, o, byName.get(o.metadata.name ?? ''));
+  }
+}
+
+/** Throws when the live object is labelled as another kasane release's (or another environment's). */
+function refuseForeign(state: ReleaseState, object: KubeObject, live: KubeObject | undefined): void {
+  const labels = live?.metadata.labels ?? {};
+  const ownerEnvironment = labels[LABEL_ENVIRONMENT];
+  const ownerRelease = labels[LABEL_RELEASE];
+  if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_KASANE || ownerEnvironment === undefined || ownerRelease === undefined) return;
+  if (ownerEnvironment !== state.run.environment || ownerRelease !== state.release.name) {
+    throw new OwnedElsewhereError(refOf(object), ownerEnvironment, ownerRelease);
   }
 }
 

@@ -104,3 +104,17 @@ export function formatMs(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** A live object that another kasane release (or environment) owns, by its labels: not taken over, as Helm refuses. */
+export class OwnedElsewhereError extends KasaneError {
+  override readonly name: string = 'OwnedElsewhereError';
+  constructor(
+    readonly ref: ObjectRef,
+    readonly ownerEnvironment: string,
+    readonly ownerRelease: string,
+  ) {
+    super(`${formatRef(ref)} belongs to release ${ownerRelease} of environment ${ownerEnvironment}; kasane does not take over another release's object`, {
+      hint: 'rename the object in this chart, or remove it from the other release first (or relabel it kasane.io/environment and kasane.io/release) if it is meant to move',
+    });
+  }
+}
