@@ -126,8 +126,17 @@ class HttpClusterClient implements ClusterClient {
     return this.limiter.run(() => this.transport.request(req));
   }
 
-  private error(res: { status: number; body: string }, facts: Omit<ApiErrorFacts, 'status' | 'apiStatus'>): Error {
+  private error(res: { status: number; body: string; tries?: number }, facts: Omit<ApiErrorFacts, 'status' | 'apiStatus'>): Error {
     const full: ApiErrorFacts = { ...facts, status: res.status, apiStatus: parseStatus(res.body) };
+    if ((res.tries ?? 1) > 1 && retryable(res.status, res.body)) {
+      // The server kept failing through every try: say so, and where, rather than only its last answer.
+      const plain = new ClusterApiError(full);
+      return new ClusterApiError(
+        full,
+        `${plain.message}; the API server at ${this.kube.server} (context ${this.kube.contextName}) gave this answer to all ${res.tries} tries`,
+        'kasane retried with backoff and gave up; check the API server\'s health and load, then run the command again',
+      );
+    }
     switch (res.status) {
       case 401:
         return new UnauthorizedError(full, this.kube.contextName);

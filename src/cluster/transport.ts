@@ -67,6 +67,8 @@ export interface HttpResponse {
   readonly body: string;
   /** An earlier try lost its connection: the server may already have acted on this request. */
   readonly afterDrop: boolean;
+  /** How many tries this answer took (1 when the first one counted). */
+  readonly tries?: number;
 }
 
 /** Delay before try number `attempt + 1` (attempt counts from 1): full jitter over an exponential cap. */
@@ -206,7 +208,7 @@ export class Transport {
         const res = await this.send(timed);
         const chunks: Buffer[] = [];
         for await (const chunk of res) chunks.push(chunk as Buffer);
-        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), afterDrop };
+        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), afterDrop, tries: attempt };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (req.retryDropped !== false && attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {
