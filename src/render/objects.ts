@@ -220,7 +220,30 @@ function excerpt(text: string, line: number): string {
   const lines = text.split('\n');
   const from = Math.max(1, line - 2);
   const to = Math.min(lines.length, line + 1);
+  const secret = inSecret(lines, line);
   const out: string[] = ['      rendered output:'];
-  for (let n = from; n <= to; n++) out.push(`      ${n === line ? '>' : ' '} ${String(n).padStart(3)} | ${lines[n - 1] ?? ''}`);
+  for (let n = from; n <= to; n++) {
+    const shown = secret ? hideValue(lines[n - 1] ?? '') : (lines[n - 1] ?? '');
+    out.push(`      ${n === line ? '>' : ' '} ${String(n).padStart(3)} | ${shown}`);
+  }
+  if (secret) out.push('      (values of a Secret are hidden)');
   return out.join('\n');
+}
+
+/** Whether the document around `line` (between `---` separators) is a Secret. */
+function inSecret(lines: readonly string[], line: number): boolean {
+  const separator = (l: string | undefined) => l !== undefined && /^---(\s|$)/.test(l);
+  let start = line - 1;
+  while (start > 0 && !separator(lines[start])) start--;
+  let end = line;
+  while (end < lines.length && !separator(lines[end])) end++;
+  return lines.slice(start, end).some((l) => /^kind:\s*["']?Secret["']?\s*(#.*)?$/.test(l));
+}
+
+/** A line with the value after its key replaced, so an excerpt keeps its shape without the secret. */
+function hideValue(line: string): string {
+  const keyed = /^(\s*(?:-\s+)?[\w.\-/"']+:)(.*)$/.exec(line);
+  if (keyed) return keyed[2]!.trim() === '' ? line : `${keyed[1]} <hidden>`;
+  const indent = /^\s*/.exec(line)?.[0] ?? '';
+  return line.trim() === '' || /^---(\s|$)/.test(line) ? line : `${indent}<hidden>`;
 }
