@@ -21,28 +21,26 @@ const TRIALS = Number(process.env['RELIABILITY_TRIALS'] ?? 20);
  * sync takes. One trial in five is killed within 500 ms of being given its arguments instead, often
  * before any output.
  */
-const MAX_KILL_MS = FULL ? 3_000 : 1_500;
+const MAX_KILL_MS = FULL ? 3_000 : 1_000;
 
 const cluster = useDevcluster({ rolloutDelayMs: 200, jobs: { defaultDurationMs: 250, rules: [] } });
-let repo: Repo;
 let recorder: Awaited<ReturnType<typeof recordChanges>>;
 const outcomes: { seed: number; when: string; killed: boolean; output: string; secondCode: number }[] = [];
 
 beforeAll(async () => {
-  repo = createRepo(appChart);
-  repo.commit('chart');
   recorder = await recordChanges(cluster().kubeconfigPath);
 });
 afterAll(() => {
   recorder?.stop();
-  repo?.remove();
   if (outcomes.length > 0) console.log(`SIGKILL trials: ${JSON.stringify(outcomes)}`);
 });
 
 const kube = () => ['--kubeconfig', cluster().kubeconfigPath];
-const sync = (env: string) => ['--repo-root', repo.dir, 'sync', '--env', env, ...kube()];
+const sync = (repo: Repo, env: string) => ['--repo-root', repo.dir, 'sync', '--env', env, ...kube()];
 /** In this process: the syncs that are not killed, and the history reads. */
-const syncHere = (env: string) => kasane(['sync', '--env', env, ...kube()], repo.dir);
+const syncHere = (repo: Repo, env: string) => kasane(['sync', '--env', env, ...kube()], repo.dir);
+/** Trials run two at a time (each in its own repository and namespace): they mostly wait. */
+const PARALLEL = 2;
 
 async function configMaps(namespace: string): Promise<Record<string, Record<string, string>>> {
   const items = await recorder.client.list('v1', 'ConfigMap', { namespace });
@@ -51,7 +49,7 @@ async function configMaps(namespace: string): Promise<Record<string, Record<stri
 
 const labels = (env: string, release: string) => ({ 'app.kubernetes.io/managed-by': 'kasane', 'kasane.io/environment': env, 'kasane.io/release': release });
 
-async function history(env: string): Promise<{ revision: number; status: string; gitRevision?: string }[]> {
+async function history(repo: Repo, env: string): Promise<{ revision: number; status: string; gitRevision?: string }[]> {
   const res = await kasane(['history', '--env', env, '--release', 'app', '-o', 'json', ...kube()], repo.dir);
   expect(res.code, `history is readable: ${res.stderr}`).toBe(0);
   const parsed = JSON.parse(res.stdout) as unknown;
@@ -60,8 +58,10 @@ async function history(env: string): Promise<{ revision: number; status: string;
 
 describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout: 60_000 + TRIALS * 40_000 }, () => {
   it('every trial converges after a restart, nothing outside the inventory is deleted, the inventory survives, hooks run once', async () => {
-    let next = warmKasane();
-    for (let trial = 0; trial < TRIALS; trial++) {
+    const runTrial = async (trial: number): Promise<void> => {
+      const repo = createRepo(appChart);
+      const next = warmKasane();
+      try {
       const seed = 1000 + trial;
       const random = seededRandom(seed);
       const env = `t${trial}`;
@@ -71,7 +71,7 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       // Revision A, synced to the end.
       repo.write(`environments/${env}.yaml`, environmentFile(ns, { mode: 'one', extras: ['a', 'b', 'c'] }));
       repo.commit(`${env}: one`);
-      const first = await syncHere(env);
+      const first = await syncHere(repo, env);
       expect(first.code, `${why}: first sync\n${first.stderr}`).toBe(0);
 
       // What is not kasane's to delete.
@@ -88,8 +88,7 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       const mark = recorder.changes.length;
       const early = random() < 0.2;
       const delayMs = Math.floor(random() * (early ? 500 : MAX_KILL_MS));
-      const victim = next.start(sync(env));
-      next = warmKasane();
+      const victim = next.start(sync(repo, env));
       const kill = () => setTimeout(() => victim.child.kill('SIGKILL'), delayMs);
       let timer = early ? kill() : undefined;
       const started = setInterval(() => {
@@ -100,8 +99,8 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       clearTimeout(timer);
       const killed = firstCode === 'SIGKILL';
       // Whatever the kill left behind, the inventory reads.
-      await history(env);
-      const again = await syncHere(env);
+      await history(repo, env);
+      const again = await syncHere(repo, env);
       const lastLine = victim.stdout.trim().split('\n').at(-1) ?? '';
       outcomes.push({ seed, when: `${early ? 'start+' : 'output+'}${delayMs}ms`, killed, output: lastLine.trim(), secondCode: again.code });
       expect(again.code, `${why}: sync after the kill\n${again.stdout}\n${again.stderr}`).toBe(0);
@@ -123,7 +122,7 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       expect(deleted.filter((n) => n !== 'extra-b'), why).toEqual([]);
 
       // The inventory: readable, newest deployed at revision B, nothing left pending.
-      const records = await history(env);
+      const records = await history(repo, env);
       expect(records[0]?.status, why).toBe('deployed');
       expect(records[0]?.gitRevision, why).toBe(revisionB);
       expect(records.filter((r) => r.status === 'pending'), why).toEqual([]);
@@ -134,8 +133,15 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       expect(creations(since, 'Job', ns, 'notify').length, `${why}: post-sync hook runs`).toBe(1);
 
       await recorder.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-    }
-    next.start(['--version']);
+      } finally {
+        next.kill();
+        repo.remove();
+      }
+    };
+    const queue = Array.from({ length: TRIALS }, (_, i) => i);
+    await Promise.all(Array.from({ length: PARALLEL }, async () => {
+      for (let t = queue.shift(); t !== undefined; t = queue.shift()) await runTrial(t);
+    }));
     // The delays spread over the whole sync: some kills land early, some late, some after it finished.
     expect(outcomes.filter((o) => o.killed).length).toBeGreaterThan(TRIALS / 3);
   });

@@ -163,6 +163,8 @@ export function spawnKasane(args: readonly string[], env: NodeJS.ProcessEnv = {}
  */
 export interface WarmKasane {
   start(args: readonly string[]): Run;
+  /** Ends the process if it is still waiting or running. */
+  kill(): void;
 }
 
 export function warmKasane(env: NodeJS.ProcessEnv = {}): WarmKasane {
@@ -195,6 +197,9 @@ export function warmKasane(env: NodeJS.ProcessEnv = {}): WarmKasane {
     start(args) {
       child.stdin!.end(`${JSON.stringify(['node', 'kasane', ...args])}\n`);
       return run;
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
 }
