@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kasane } from '../cli/in-process.js';
+import { runCli } from '../support/cli.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { base, cases, type HostileCase } from './corpus.js';
 
@@ -52,6 +53,28 @@ describe('hostile corpus: refused with exit 1, named, nothing applied', () => {
       expect(await clusterVersion(), `${command} wrote to the cluster`).toBe(before);
     }
   }, 60_000);
+
+  it('a 50 MB values file: refused with a limit or rendered within bounded memory, never a crash; nothing applied', async () => {
+    // Generated here, never committed: 50 MB of ordinary values (many keys, long strings).
+    const line = (i: number) => `k${i}: "${'v'.repeat(90)}"\n`;
+    const chunk = Array.from({ length: 1_000 }, (_, i) => line(i)).join('');
+    const big = `mode: one\nbulk:\n${Array.from({ length: 520 }, (_, j) => chunk.replace(/^k/gm, `  b${j}k`)).join('')}`;
+    expect(big.length).toBeGreaterThan(50 * 1024 * 1024);
+    const root = materialize({ files: { 'charts/app/values.yaml': big } });
+    const before = await clusterVersion();
+    // The built CLI in a child with a 512 MB heap: running out of it would be a crash (exit 134), not exit 0 or 1.
+    const res = await runCli(['sync', '--env', 'h', '--kubeconfig', cluster().kubeconfigPath, '--dry-run'], {
+      repoRoot: root,
+      timeoutMs: 120_000,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C', NODE_OPTIONS: '--max-old-space-size=512' },
+    });
+    expect(res.timedOut).toBe(false);
+    console.log(`50 MB values file: exit ${res.code}: ${res.stderr.split('\n')[0] ?? ''}`);
+    expect([0, 1], res.stderr.slice(0, 2_000)).toContain(res.code);
+    if (res.code === 1) expect(res.stderr).toMatch(/charts\/app\/values\.yaml/);
+    expect(res.stderr).not.toMatch(/heap out of memory|\n\s+at .+:\d+:\d+\)?\n/);
+    expect(await clusterVersion()).toBe(before);
+  }, 180_000);
 
   it('a Namespace that a release of another environment owns in the cluster is not taken over', async () => {
     const c = cluster();
