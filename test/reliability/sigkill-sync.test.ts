@@ -62,77 +62,77 @@ describe(`SIGKILL of kasane sync at random points (${TRIALS} trials)`, { timeout
       const repo = createRepo(appChart);
       const next = warmKasane();
       try {
-      const seed = 1000 + trial;
-      const random = seededRandom(seed);
-      const env = `t${trial}`;
-      const ns = `kill-${trial}`;
-      const why = `trial ${trial} (seed ${seed})`;
+        const seed = 1000 + trial;
+        const random = seededRandom(seed);
+        const env = `t${trial}`;
+        const ns = `kill-${trial}`;
+        const why = `trial ${trial} (seed ${seed})`;
 
-      // Revision A, synced to the end.
-      repo.write(`environments/${env}.yaml`, environmentFile(ns, { mode: 'one', extras: ['a', 'b', 'c'] }));
-      repo.commit(`${env}: one`);
-      const first = await syncHere(repo, env);
-      expect(first.code, `${why}: first sync\n${first.stderr}`).toBe(0);
+        // Revision A, synced to the end.
+        repo.write(`environments/${env}.yaml`, environmentFile(ns, { mode: 'one', extras: ['a', 'b', 'c'] }));
+        repo.commit(`${env}: one`);
+        const first = await syncHere(repo, env);
+        expect(first.code, `${why}: first sync\n${first.stderr}`).toBe(0);
 
-      // What is not kasane's to delete.
-      const c = recorder.client;
-      await c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: ns }, data: { owner: 'me' } });
-      await c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other-release', namespace: ns, labels: labels(env, 'other') }, data: { owner: 'other' } });
-      // extra-c is in the inventory but handed to another release: revision B drops it, prune must leave it.
-      const relabel = await cluster().kubectl(['label', 'configmap', 'extra-c', '-n', ns, '--overwrite', 'kasane.io/release=other']);
-      expect(relabel.code, relabel.stderr).toBe(0);
+        // What is not kasane's to delete.
+        const c = recorder.client;
+        await c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: ns }, data: { owner: 'me' } });
+        await c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other-release', namespace: ns, labels: labels(env, 'other') }, data: { owner: 'other' } });
+        // extra-c is in the inventory but handed to another release: revision B drops it, prune must leave it.
+        const relabel = await cluster().kubectl(['label', 'configmap', 'extra-c', '-n', ns, '--overwrite', 'kasane.io/release=other']);
+        expect(relabel.code, relabel.stderr).toBe(0);
 
-      // Revision B, killed at a random moment, then run again.
-      repo.write(`environments/${env}.yaml`, environmentFile(ns, { mode: 'two', replicas: 2, extras: ['a', 'd'] }));
-      const revisionB = repo.commit(`${env}: two`);
-      const mark = recorder.changes.length;
-      const early = random() < 0.2;
-      const delayMs = Math.floor(random() * (early ? 500 : MAX_KILL_MS));
-      const victim = next.start(sync(repo, env));
-      const kill = () => setTimeout(() => victim.child.kill('SIGKILL'), delayMs);
-      let timer = early ? kill() : undefined;
-      const started = setInterval(() => {
-        if (timer === undefined && victim.stdout.includes('release app')) timer = kill();
-      }, 10);
-      const firstCode = await victim.exited;
-      clearInterval(started);
-      clearTimeout(timer);
-      const killed = firstCode === 'SIGKILL';
-      // Whatever the kill left behind, the inventory reads.
-      await history(repo, env);
-      const again = await syncHere(repo, env);
-      const lastLine = victim.stdout.trim().split('\n').at(-1) ?? '';
-      outcomes.push({ seed, when: `${early ? 'start+' : 'output+'}${delayMs}ms`, killed, output: lastLine.trim(), secondCode: again.code });
-      expect(again.code, `${why}: sync after the kill\n${again.stdout}\n${again.stderr}`).toBe(0);
+        // Revision B, killed at a random moment, then run again.
+        repo.write(`environments/${env}.yaml`, environmentFile(ns, { mode: 'two', replicas: 2, extras: ['a', 'd'] }));
+        const revisionB = repo.commit(`${env}: two`);
+        const mark = recorder.changes.length;
+        const early = random() < 0.2;
+        const delayMs = Math.floor(random() * (early ? 500 : MAX_KILL_MS));
+        const victim = next.start(sync(repo, env));
+        const kill = () => setTimeout(() => victim.child.kill('SIGKILL'), delayMs);
+        let timer = early ? kill() : undefined;
+        const started = setInterval(() => {
+          if (timer === undefined && victim.stdout.includes('release app')) timer = kill();
+        }, 10);
+        const firstCode = await victim.exited;
+        clearInterval(started);
+        clearTimeout(timer);
+        const killed = firstCode === 'SIGKILL';
+        // Whatever the kill left behind, the inventory reads.
+        await history(repo, env);
+        const again = await syncHere(repo, env);
+        const lastLine = victim.stdout.trim().split('\n').at(-1) ?? '';
+        outcomes.push({ seed, when: `${early ? 'start+' : 'output+'}${delayMs}ms`, killed, output: lastLine.trim(), secondCode: again.code });
+        expect(again.code, `${why}: sync after the kill\n${again.stdout}\n${again.stderr}`).toBe(0);
 
-      // Converged.
-      const maps = await configMaps(ns);
-      expect(maps['settings']?.['mode'], why).toBe('two');
-      expect(maps['extra-a']?.['mode'], why).toBe('two');
-      expect(maps['extra-d']?.['mode'], why).toBe('two');
-      expect(maps['extra-b'], `${why}: extra-b pruned`).toBeUndefined();
-      const deploy = await recorder.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
-      expect((deploy?.['spec'] as { replicas?: number } | undefined)?.replicas, why).toBe(2);
+        // Converged.
+        const maps = await configMaps(ns);
+        expect(maps['settings']?.['mode'], why).toBe('two');
+        expect(maps['extra-a']?.['mode'], why).toBe('two');
+        expect(maps['extra-d']?.['mode'], why).toBe('two');
+        expect(maps['extra-b'], `${why}: extra-b pruned`).toBeUndefined();
+        const deploy = await recorder.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
+        expect((deploy?.['spec'] as { replicas?: number } | undefined)?.replicas, why).toBe(2);
 
-      // Nothing outside the inventory deleted; the foreign-labelled ones untouched.
-      expect(maps['hand-made']?.['owner'], why).toBe('me');
-      expect(maps['other-release']?.['@release'], why).toBe('other');
-      expect(maps['extra-c']?.['@release'], `${why}: a ConfigMap handed to another release is not pruned`).toBe('other');
-      const deleted = deletions(recorder.changes.slice(mark), 'ConfigMap', ns);
-      expect(deleted.filter((n) => n !== 'extra-b'), why).toEqual([]);
+        // Nothing outside the inventory deleted; the foreign-labelled ones untouched.
+        expect(maps['hand-made']?.['owner'], why).toBe('me');
+        expect(maps['other-release']?.['@release'], why).toBe('other');
+        expect(maps['extra-c']?.['@release'], `${why}: a ConfigMap handed to another release is not pruned`).toBe('other');
+        const deleted = deletions(recorder.changes.slice(mark), 'ConfigMap', ns);
+        expect(deleted.filter((n) => n !== 'extra-b'), why).toEqual([]);
 
-      // The inventory: readable, newest deployed at revision B, nothing left pending.
-      const records = await history(repo, env);
-      expect(records[0]?.status, why).toBe('deployed');
-      expect(records[0]?.gitRevision, why).toBe(revisionB);
-      expect(records.filter((r) => r.status === 'pending'), why).toEqual([]);
+        // The inventory: readable, newest deployed at revision B, nothing left pending.
+        const records = await history(repo, env);
+        expect(records[0]?.status, why).toBe('deployed');
+        expect(records[0]?.gitRevision, why).toBe(revisionB);
+        expect(records.filter((r) => r.status === 'pending'), why).toEqual([]);
 
-      // Each hook Job of revision B created exactly once across the killed and the repeated sync.
-      const since = recorder.changes.slice(mark);
-      expect(creations(since, 'Job', ns, 'migrate').length, `${why}: pre-sync hook runs`).toBe(1);
-      expect(creations(since, 'Job', ns, 'notify').length, `${why}: post-sync hook runs`).toBe(1);
+        // Each hook Job of revision B created exactly once across the killed and the repeated sync.
+        const since = recorder.changes.slice(mark);
+        expect(creations(since, 'Job', ns, 'migrate').length, `${why}: pre-sync hook runs`).toBe(1);
+        expect(creations(since, 'Job', ns, 'notify').length, `${why}: post-sync hook runs`).toBe(1);
 
-      await recorder.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+        await recorder.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
       } finally {
         next.kill();
         repo.remove();
