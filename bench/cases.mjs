@@ -24,13 +24,16 @@ async function startCluster(root, dir) {
   const child = fork(join(root, 'bench', 'devcluster.mjs'), [kubeconfig], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map();
   child.on('message', (msg) => {
-    const resolve = waiting.get(msg.op);
+    const pending = waiting.get(msg.op);
     waiting.delete(msg.op);
-    resolve?.(msg);
+    pending?.(msg);
+  });
+  child.on('exit', (code) => {
+    for (const [op, pending] of waiting) pending({ op, error: `the devcluster exited (${code}) before answering` });
+    waiting.clear();
   });
   const answer = (op) => new Promise((resolve, reject) => {
     waiting.set(op, (msg) => (msg.error ? reject(new Error(`devcluster ${op}: ${msg.error}`)) : resolve(msg)));
-    child.once('exit', (code) => reject(new Error(`the devcluster exited (${code}) before answering ${op}`)));
   });
   const ready = await answer('ready');
   const call = async (op, extra = {}) => {
@@ -232,7 +235,7 @@ function daemonSetup(nodeOptions) {
     return {
       kasane: {
         bin: process.execPath,
-        args: [join(root, 'bench', 'daemon-rss.mjs'), '--repo', s.repo, '--kubeconfig', s.cluster.kubeconfig, '--out', result, '--idle', '10', ...(nodeOptions ? ['--node-options', nodeOptions] : [])],
+        args: [join(root, 'bench', 'daemon-rss.mjs'), '--repo', s.repo, '--kubeconfig', s.cluster.kubeconfig, '--out', result, '--idle', '10', ...(nodeOptions ? [`--node-options=${nodeOptions}`] : [])],
       },
       before: s.reset,
       report: () => {
