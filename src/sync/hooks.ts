@@ -55,6 +55,8 @@ export async function runHook(ctx: HookContext, hook: RenderedObject, phase: Hoo
     if (ctx.run.alreadySucceeded(phase, named)) {
       const result: HookResult = { phase, ref: named, status: 'Succeeded', message: 'already ran for this desired state', startedAt, finishedAt: new Date().toISOString() };
       await ctx.run.onResult(result);
+      // A crash between recording the result and deleting the object leaves it behind: finish the policy.
+      if (policies.includes('hook-succeeded')) await client.delete(named, { propagationPolicy: 'Background' });
       emit({ type: 'hook-succeeded', release, phase, ref: named, message: result.message });
       return result;
     }
