@@ -95,3 +95,15 @@ describe('issue 9: docs/ci.md and examples/ci', () => {
     }
   });
 });
+
+describe('issue 6: the Dockerfile', () => {
+  it('copies into its build stage every file `npm run build` reads outside src/', () => {
+    const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
+    const buildStage = dockerfile.split(/^FROM /m)[1] ?? '';
+    const copied = [...buildStage.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    const build = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build']!;
+    const needed = [...build.matchAll(/(?:node|-p) (\S+)/g)].map((m) => m[1]!);
+    expect(needed.length).toBeGreaterThan(0);
+    for (const file of needed) expect(copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), file).toBe(true);
+  });
+});
