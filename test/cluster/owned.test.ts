@@ -20,7 +20,7 @@ beforeEach(async () => {
 
 const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web' };
 
-function deployment(over: { image?: string; replicas?: number; labels?: Record<string, string>; env?: Record<string, string>; ports?: number[] } = {}): KubeObject {
+function deployment(over: { image?: string; replicas?: number; labels?: Record<string, string>; env?: Record<string, string>; ports?: readonly number[] } = {}): KubeObject {
   const labels = over.labels ?? { app: 'web', tier: 'front' };
   return {
     apiVersion: 'apps/v1',
