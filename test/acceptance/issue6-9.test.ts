@@ -6,18 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
 import { projectRoot } from '../support/cli.js';
 import { createRemote, serveHttp } from '../git/support/remote.js';
 import { appFiles, getMetrics, startDaemon, waitFor } from '../controller/support/fixture.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const cluster = useDevcluster({ rolloutDelayMs: 50, jobs: { defaultDurationMs: 100 } });
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
 async function configMessage(namespace: string): Promise<string | undefined> {
   const res = await cluster().kubectl(['get', 'configmap', 'web-config', '-n', namespace, '-o', 'jsonpath={.data.message}']);
@@ -27,13 +25,13 @@ async function configMessage(namespace: string): Promise<string | undefined> {
 describe('issue 6: kasane daemon', () => {
   it('/readyz stays 503 until the first fetch and sync succeed; /metrics then has every metric the issue names', async () => {
     const r = createRemote();
-    cleanup.push(() => r.remove());
+    defer(() => r.remove());
     r.commit(appFiles({ namespace: 'ready', message: 'first', interval: '1s' }));
     const http = await serveHttp(r.dir);
-    cleanup.push(() => http.close());
+    defer(() => http.close());
     http.up = false;
     const d = await startDaemon({ kubeconfig: cluster().kubeconfigPath, repo: http.url });
-    cleanup.push(() => d.stop());
+    defer(() => d.stop());
 
     // The remote is down: fetches fail, so the daemon is alive but not ready.
     await waitFor('a failed fetch', async () => (await getMetrics(d.url)).match(/^kasane_git_fetch_errors_total\S* [1-9]/m) !== null);

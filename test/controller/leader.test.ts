@@ -1,17 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/cluster/index.js';
 import { LeaderElector } from '../../src/controller/index.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { createRemote } from '../git/support/remote.js';
 import { appFiles, getStatus, startDaemon, waitFor } from './support/fixture.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const cluster = useDevcluster({ rolloutDelayMs: 50 });
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -28,7 +26,7 @@ describe('leader election on a Lease', () => {
       (identity) =>
         new LeaderElector(client, { namespace: 'default', name: 'race', identity, leaseDurationMs: 2_000, retryEveryMs: 100 }, { onStartedLeading: () => undefined, onStoppedLeading: () => undefined }),
     );
-    cleanup.push(() => Promise.all(electors.map((e) => e.stop(false))).then(() => undefined));
+    defer(() => Promise.all(electors.map((e) => e.stop(false))).then(() => undefined));
     for (const e of electors) e.start();
     await waitFor('a leader', () => electors.some((e) => e.isLeader));
     // Sample for a while: never two leaders at once.
@@ -52,7 +50,7 @@ describe('leader election on a Lease', () => {
 
   it('a webhook that reaches the standby is forwarded to the leader', async () => {
     const r = createRemote();
-    cleanup.push(() => r.remove());
+    defer(() => r.remove());
     const secret = 'forwarded-webhook-secret';
     r.commit(appFiles({ namespace: 'fwd', message: 'one', interval: '1h' }));
     const election = { namespace: 'default', name: 'fwd-leader', leaseDurationMs: 3_000 };
@@ -64,10 +62,10 @@ describe('leader election on a Lease', () => {
       webhookSecret: secret,
       extra: { leaderElection: election, listen: { host: '127.0.0.1', port: portA }, advertiseUrl: `http://127.0.0.1:${portA}` },
     });
-    cleanup.push(() => a.stop());
+    defer(() => a.stop());
     await waitFor('a leads and synced', async () => (await getStatus(a.url)).environments[0]?.state === 'Synced');
     const b = await startDaemon({ kubeconfig: cluster().kubeconfigPath, repo: r.fileUrl, identity: 'fwd-b', webhookSecret: secret, extra: { leaderElection: election } });
-    cleanup.push(() => b.stop());
+    defer(() => b.stop());
     await waitFor('b is a ready standby', async () => (await fetch(`${b.url}/readyz`)).status === 200);
     expect((await getStatus(b.url)).leader).toBe(false);
 

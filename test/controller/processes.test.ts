@@ -6,29 +6,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
-import { createRemote, type TestRemote } from '../git/support/remote.js';
+import { remoteFactory, type TestRemote } from '../git/support/remote.js';
 import { appFiles, getStatus, spawnDaemon, waitFor, type ChildDaemon } from './support/fixture.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const cluster = useDevcluster({ rolloutDelayMs: 2_000 });
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
-function remote(): TestRemote {
-  const r = createRemote();
-  cleanup.push(() => r.remove());
-  return r;
-}
+const remote = remoteFactory(defer);
 
 function daemon(r: TestRemote, identity: string, extra: string[] = [], cacheDir?: string): ChildDaemon {
   const cache = cacheDir ?? mkdtempSync(join(tmpdir(), 'kasane-daemon-cache-'));
   const d = spawnDaemon(['--repo', r.fileUrl, '--env', 'demo', '--identity', identity, '--cache-dir', cache, '--backoff-max', '1s', ...extra], {
     KUBECONFIG: cluster().kubeconfigPath,
   });
-  cleanup.push(async () => {
+  defer(async () => {
     if (d.child.exitCode === null && d.child.signalCode === null) {
       d.child.kill('SIGKILL');
       await d.exited;
@@ -104,7 +98,7 @@ describe('kasane daemon as processes', { timeout: 240_000 }, () => {
     const r = remote();
     r.commit(appFiles({ namespace: 'crash', message: 'one', extras: ['a', 'b'] }));
     const cache = mkdtempSync(join(tmpdir(), 'kasane-daemon-cache-'));
-    cleanup.push(() => rmSync(cache, { recursive: true, force: true }));
+    defer(() => rmSync(cache, { recursive: true, force: true }));
     const first = daemon(r, 'crash-replica', ['--no-leader-election'], cache);
     const url = await first.url;
     await waitFor('first sync', async () => (await getStatus(url)).environments[0]?.state === 'Synced', 30_000);

@@ -1,27 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
-import { createRemote, serveHttp, type TestRemote } from '../git/support/remote.js';
+import { remoteFactory, serveHttp } from '../git/support/remote.js';
 import { appFiles, getMetrics, getStatus, metricValue, startDaemon, waitFor, type InProcessDaemon } from './support/fixture.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const cluster = useDevcluster({ rolloutDelayMs: 50, jobs: { defaultDurationMs: 100, rules: [{ name: 'failing-migration', result: 'fail', logs: 'migration exploded' }] } });
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
-function remote(): TestRemote {
-  const r = createRemote();
-  cleanup.push(() => r.remove());
-  return r;
-}
+const remote = remoteFactory(defer);
 
 async function daemon(opts: Parameters<typeof startDaemon>[0]): Promise<InProcessDaemon> {
   const d = await startDaemon(opts);
-  cleanup.push(() => d.stop());
+  defer(() => d.stop());
   return d;
 }
 
@@ -73,7 +67,7 @@ describe('kasane daemon: reconcile loop', () => {
     const token = 'ghp_SuperSecretToken_12345';
     r.commit(appFiles({ namespace: 'http', message: 'over-http', interval: '1s' }));
     const http = await serveHttp(r.dir, { password: token });
-    cleanup.push(() => http.close());
+    defer(() => http.close());
     const tokenFile = join(r.dir, 'token');
     writeFileSync(tokenFile, token);
     const d = await daemon({ kubeconfig: cluster().kubeconfigPath, repo: http.url, auth: { password: { file: tokenFile } } });

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { windowVerdict } from '../../src/controller/index.js';
 import type { SyncWindow } from '../../src/model/rendered.js';
 import { useDevcluster } from '../support/devcluster.js';
 import { createRemote } from '../git/support/remote.js';
 import { appFiles, getMetrics, getStatus, metricValue, startDaemon, waitFor } from './support/fixture.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const HOUR = 3_600_000;
 const fridayNight: SyncWindow = { kind: 'deny', schedule: '0 22 * * 5', durationMs: 60 * HOUR };
@@ -29,20 +30,17 @@ describe('windowVerdict', () => {
 });
 
 const cluster = useDevcluster({ rolloutDelayMs: 50 });
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
 describe('kasane daemon: sync windows', () => {
   it('a deny window holds a due sync (status shows it); leaving the window lets it run', async () => {
     const r = createRemote();
-    cleanup.push(() => r.remove());
+    defer(() => r.remove());
     const windows = '[{kind: deny, schedule: "0 3 * * *", duration: 1h}]';
     r.commit(appFiles({ namespace: 'windows', message: 'before', windows }));
     let now = new Date('2026-11-24T02:00:00Z');
     const d = await startDaemon({ kubeconfig: cluster().kubeconfigPath, repo: r.fileUrl, now: () => now });
-    cleanup.push(() => d.stop());
+    defer(() => d.stop());
     const message = async (): Promise<string> =>
       (await cluster().kubectl(['get', 'configmap', 'web-config', '-n', 'windows', '-o', 'jsonpath={.data.message}'])).stdout;
     await waitFor('first sync outside the window', async () => (await message()) === 'before');
@@ -71,11 +69,11 @@ describe('kasane daemon: sync windows', () => {
 
   it('with sync.schedule the cron times drive the ticks, not the interval', async () => {
     const r = createRemote();
-    cleanup.push(() => r.remove());
+    defer(() => r.remove());
     // Once a year: the interval (1s) must not fetch in between.
     r.commit(appFiles({ namespace: 'cron', message: 'one', schedule: '0 0 1 1 *' }));
     const d = await startDaemon({ kubeconfig: cluster().kubeconfigPath, repo: r.fileUrl });
-    cleanup.push(() => d.stop());
+    defer(() => d.stop());
     const message = async (): Promise<string> =>
       (await cluster().kubectl(['get', 'configmap', 'web-config', '-n', 'cron', '-o', 'jsonpath={.data.message}'])).stdout;
     await waitFor('first sync at start', async () => (await message()) === 'one');

@@ -1,26 +1,20 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GitFetchError, GitSource, redactUrl } from '../../src/git/index.js';
-import { createRemote, git, serveHttp, type TestRemote } from './support/remote.js';
+import { remoteFactory, git, serveHttp } from './support/remote.js';
 import { serveSsh } from './support/ssh.js';
+import { useCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const defer = useCleanup();
 
-function remote(): TestRemote {
-  const r = createRemote();
-  cleanup.push(() => r.remove());
-  return r;
-}
+const remote = remoteFactory(defer);
 
 function source(url: string, extra: Partial<ConstructorParameters<typeof GitSource>[0]> = {}): GitSource {
   const cacheDir = mkdtempSync(join(tmpdir(), 'kasane-source-'));
   const s = new GitSource({ url, ref: 'main', cacheDir, env: process.env, ...extra });
-  cleanup.push(async () => {
+  defer(async () => {
     await s.dispose();
     rmSync(cacheDir, { recursive: true, force: true });
   });
@@ -83,7 +77,7 @@ describe('GitSource', () => {
     const head = r.commit({ 'f.txt': 'private' });
     const token = 'tok-SECRET-4711';
     const http = await serveHttp(r.dir, { password: token });
-    cleanup.push(() => http.close());
+    defer(() => http.close());
 
     const anonymous = source(http.url);
     await expect(anonymous.fetch()).rejects.toBeInstanceOf(GitFetchError);
@@ -110,7 +104,7 @@ describe('GitSource', () => {
     const r = remote();
     const head = r.commit({ 'f.txt': 'x' });
     const http = await serveHttp(r.dir, { password: 'env-token-123' });
-    cleanup.push(() => http.close());
+    defer(() => http.close());
     const s = source(http.url, { env: { ...process.env, GIT_TOKEN: 'env-token-123' }, auth: { password: { env: 'GIT_TOKEN' } } });
     expect((await s.fetch()).commit).toBe(head);
   });
@@ -119,7 +113,7 @@ describe('GitSource', () => {
     const r = remote();
     const first = r.commit({ 'f.txt': '1' });
     const http = await serveHttp(r.dir);
-    cleanup.push(() => http.close());
+    defer(() => http.close());
     const s = source(http.url);
     await s.fetch();
     http.up = false;
@@ -135,9 +129,9 @@ describe('GitSource', () => {
     const r = remote();
     const head = r.commit({ 'f.txt': 'over ssh' });
     const keys = mkdtempSync(join(tmpdir(), 'kasane-ssh-keys-'));
-    cleanup.push(() => rmSync(keys, { recursive: true, force: true }));
+    defer(() => rmSync(keys, { recursive: true, force: true }));
     const server = await serveSsh(r.dir, keys);
-    cleanup.push(() => server.close());
+    defer(() => server.close());
 
     const s = source(server.url, { auth: { sshKeyFile: server.keyFile, knownHostsFile: server.knownHostsFile } });
     const snap = await s.fetch();

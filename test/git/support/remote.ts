@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Defer } from '../../support/cleanup.js';
 
 const GIT_ENV = {
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -35,6 +36,15 @@ export interface TestRemote {
   /** Replaces the branch's history with a single new commit (force push). */
   forcePush(files: Record<string, string>, branch?: string): string;
   remove(): void;
+}
+
+/** `createRemote`, with the remote removed by `defer` after the test (see test/support/cleanup.ts). */
+export function remoteFactory(defer: Defer): () => TestRemote {
+  return () => {
+    const r = createRemote();
+    defer(() => r.remove());
+    return r;
+  };
 }
 
 export function createRemote(): TestRemote {
