@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run demo`: install and build, start a local devcluster, sync the demo environment
+# `npm run demo`: install and build, start a local devcluster, render and sync the demo environment
 # (environments/demo.yaml, hooks included), change a value, show the diff, sync again, print the
 # history. The change is made in a scratch copy of charts/ and environments/, never in this checkout.
 set -euo pipefail
@@ -48,6 +48,10 @@ fi
 head -n 1 "$work/devcluster.log"
 
 kasane() { node "$root/bin/kasane.js" --repo-root "$work/repo" --kubeconfig "$work/kubeconfig" "$@"; }
+
+echo
+echo "== kasane render --env demo (the manifests a sync applies; nothing is sent to the cluster)"
+kasane render --env demo
 
 echo
 echo "== kasane sync --env demo"
