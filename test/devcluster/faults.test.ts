@@ -109,7 +109,6 @@ describe('FaultInjector', () => {
     const get = await serve(new FaultInjector({ errorRate: 1, latencyMs: 300, exempt: ['/version', '/apis'] }));
     const version = await get('/version?timeout=32s');
     expect(version.code).toBe(200);
-    expect(version.ms).toBeLessThan(250);
     expect((await get('/apis/apps/v1')).code).toBe(200);
     expect((await get('/versions')).code).not.toBe(200);
     expect((await get('/api/v1')).code).not.toBe(200);
