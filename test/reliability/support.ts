@@ -137,14 +137,17 @@ export interface Run {
 
 const entry = join(projectRoot, 'bin', 'kasane.js');
 
-/** `kasane …` from the build, as a user runs it; the caller may kill it at any time. */
-export function spawnKasane(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
+function requireBuild(): void {
   if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the reliability tests');
-  const child = spawn(process.execPath, [entry, ...args], {
-    cwd: projectRoot,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+}
+
+/** A small, fixed environment, so a kasane process sees nothing of the test runner's. */
+function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C', ...env };
+}
+
+/** Collects a child's output as it comes and resolves `exited` with its code or signal. */
+function captured(child: ChildProcess): Run {
   const run: Run = {
     child,
     stdout: '',
@@ -154,6 +157,17 @@ export function spawnKasane(args: readonly string[], env: NodeJS.ProcessEnv = {}
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (run.stdout += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (run.stderr += c));
   return run;
+}
+
+/** `kasane …` from the build, as a user runs it; the caller may kill it at any time. */
+export function spawnKasane(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
+  requireBuild();
+  const child = spawn(process.execPath, [entry, ...args], {
+    cwd: projectRoot,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return captured(child);
 }
 
 /**
@@ -168,7 +182,7 @@ export interface WarmKasane {
 }
 
 export function warmKasane(env: NodeJS.ProcessEnv = {}): WarmKasane {
-  if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the reliability tests');
+  requireBuild();
   const script = [
     `const { main } = await import(${JSON.stringify(new URL(`file://${join(projectRoot, 'dist', 'cli', 'main.js')}`).href)});`,
     'let input = "";',
@@ -181,17 +195,10 @@ export function warmKasane(env: NodeJS.ProcessEnv = {}): WarmKasane {
   ].join('\n');
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     cwd: projectRoot,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C', ...env },
+    env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1))),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (run.stdout += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (run.stderr += c));
+  const run = captured(child);
   child.stdin!.on('error', () => undefined);
   return {
     start(args) {
