@@ -10,8 +10,6 @@
  */
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
-const MARKER = /\uE000(\d+)\uE001/g;
-const LEADING_MARKERS = /^(?:\uE000\d+\uE001)+/;
 /** Blocks whose content Handlebars emits as-is. */
 const PASS_THROUGH_BLOCKS: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with']);
 
@@ -61,25 +59,46 @@ export interface UnmarkedText {
   templateLineOf(renderedLine: number): number;
 }
 
-/** Removes the markers of rendered text and remembers which template line each rendered line came from. */
+/**
+ * Removes the markers of rendered text and remembers which template line each rendered line came from.
+ * Markers at the start of a line (before any text) name that line's origin; a marker after text names
+ * the origin of the lines that follow. One pass over the text: this runs on every rendered byte.
+ */
 export function unmark(rendered: string): UnmarkedText {
-  const lines = rendered.split('\n');
+  if (!rendered.includes(OPEN)) return { text: rendered, templateLineOf: () => 1 };
   const origins: number[] = [];
+  let clean = '';
   let current = 1;
-  const clean = lines.map((line) => {
-    if (!line.includes(OPEN)) {
+  /** Whether the origin of the rendered line being read is known (text other than markers was seen). */
+  let started = false;
+  let from = 0;
+  const take = (to: number): void => {
+    if (to <= from) return;
+    if (!started) {
       origins.push(current);
-      return line;
+      started = true;
     }
-    const leading = LEADING_MARKERS.exec(line)?.[0] ?? '';
-    for (const m of leading.matchAll(MARKER)) current = Number(m[1]);
-    origins.push(current);
-    const rest = line.slice(leading.length);
-    for (const m of rest.matchAll(MARKER)) current = Number(m[1]);
-    return rest.replace(MARKER, '');
-  });
+    for (let nl = rendered.indexOf('\n', from); nl !== -1 && nl < to; nl = rendered.indexOf('\n', nl + 1)) {
+      // The text after this newline starts the next line; its origin is set by what comes first there.
+      if (nl + 1 < to) origins.push(current);
+      else started = false;
+    }
+    clean += rendered.slice(from, to);
+  };
+  for (let open = rendered.indexOf(OPEN); open !== -1; open = rendered.indexOf(OPEN, open + 1)) {
+    let end = open + 1;
+    let line = 0;
+    for (let c = rendered.charCodeAt(end); c >= 48 && c <= 57; c = rendered.charCodeAt(++end)) line = line * 10 + (c - 48);
+    if (end === open + 1 || rendered[end] !== CLOSE) continue; // not a marker: kept as text
+    take(open);
+    current = line;
+    from = end + 1;
+    open = end;
+  }
+  take(rendered.length);
+  if (!started) origins.push(current);
   return {
-    text: clean.join('\n'),
+    text: clean,
     templateLineOf: (renderedLine) => origins[Math.min(Math.max(renderedLine, 1), origins.length) - 1] ?? 1,
   };
 }

@@ -103,4 +103,38 @@ describe('template line markers', () => {
     hb.compile(ast, { noEscape: true, ignoreStandalone: true })({});
     expect(seen).toBe('a\nb\n');
   });
+
+  it('reads markers anywhere in a line as the plain line-by-line reading does', () => {
+    // The reading unmark implements in one pass: leading markers name their line, later ones the next lines.
+    const byLines = (rendered: string): { text: string; origins: number[] } => {
+      let current = 1;
+      const origins: number[] = [];
+      const text = rendered
+        .split('\n')
+        .map((line) => {
+          const leading = /^(?:\uE000\d+\uE001)+/.exec(line)?.[0] ?? '';
+          for (const m of leading.matchAll(/\uE000(\d+)\uE001/g)) current = Number(m[1]);
+          origins.push(current);
+          const rest = line.slice(leading.length);
+          for (const m of rest.matchAll(/\uE000(\d+)\uE001/g)) current = Number(m[1]);
+          return rest.replace(/\uE000(\d+)\uE001/g, '');
+        })
+        .join('\n');
+      return { text, origins };
+    };
+    const part = fc.oneof(
+      fc.constantFrom('a', 'bc', ' ', '\n', '\n\n', '\uE000', '\uE001', '\uE0007', '\uE000x\uE001'),
+      fc.integer({ min: 1, max: 999 }).map((n) => `\uE000${n}\uE001`),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 30 }), (parts) => {
+        const rendered = parts.join('');
+        const expected = byLines(rendered);
+        const output = unmark(rendered);
+        expect(output.text).toBe(expected.text);
+        expect(expected.origins.map((_, i) => output.templateLineOf(i + 1))).toEqual(expected.origins);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
