@@ -157,8 +157,26 @@ function goYamlKeyLessUnicode(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
-function goYamlKeyOrder(record: object): string[] {
-  return Object.keys(record).sort((a, b) => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0));
+const compareGoYamlKeys = (a: string, b: string): number => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0);
+
+/**
+ * Sorted key lists by the keys in their original order: rendered objects repeat a few shapes
+ * (every Deployment's metadata has the same keys), so most maps are ordered by one lookup.
+ */
+const keyOrders = new Map<string, { readonly keys: readonly string[]; readonly sorted: readonly string[] }>();
+const MAX_KEY_ORDERS = 4096;
+
+function goYamlKeyOrder(record: object): readonly string[] {
+  const keys = Object.keys(record);
+  if (keys.length < 2) return keys;
+  const signature = keys.join('\u0000');
+  const known = keyOrders.get(signature);
+  // Keys holding NUL could share a signature with other keys: a hit counts only for the very same keys.
+  if (known !== undefined && known.keys.length === keys.length && known.keys.every((k, i) => k === keys[i])) return known.sorted;
+  const sorted = [...keys].sort(compareGoYamlKeys);
+  if (keyOrders.size >= MAX_KEY_ORDERS) keyOrders.clear();
+  keyOrders.set(signature, { keys, sorted });
+  return sorted;
 }
 
 // ---- scalar analysis (libyaml's yaml_emitter_analyze_scalar) -----------------------------------
@@ -295,6 +313,13 @@ function analyzeScalar(cps: readonly number[]): ScalarAnalysis {
 /** Text the fast path may write unanalysed: starts with a letter, digit, `_` or `/`, no indicators after. */
 const FAST_TEXT = /^[A-Za-z0-9_/][A-Za-z0-9_./=+:(),@ -]*$/;
 
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
+/** Characters sigs.k8s.io/yaml's JSON detour changes or refuses (see afterJsonRoundTrip). */
+const NEEDS_NORMALIZING = /[\u007f-\u009f]/;
+
+/** Thrown when the emitter meets a string the JSON detour would have changed: the value is normalized and emitted again. */
+class NotNormalized extends Error {}
+
 const BEST_INDENT = 2;
 const BEST_WIDTH = 80;
 /** libyaml writes a key inline (`key: value`) only when it is at most this many bytes. */
@@ -324,30 +349,33 @@ interface NodeContext {
 }
 
 class Emitter {
-  private readonly out: string[] = [];
+  private out = '';
   private column = 0;
   private whitespace = true;
   private indention = true;
   private indent = -1;
   private readonly indents: number[] = [];
 
+  /** @param normalized the value already went through normalizeStrings (so no string can need it). */
+  constructor(private readonly normalized: boolean) {}
+
   result(): string {
-    return this.out.join('');
+    return this.out;
   }
 
   private put(text: string): void {
-    this.out.push(text);
+    this.out += text;
     this.column += text.length;
   }
 
   /** Writes one code point; the column counts characters, as libyaml does. */
   private putChar(cp: number): void {
-    this.out.push(String.fromCodePoint(cp));
+    this.out += String.fromCodePoint(cp);
     this.column++;
   }
 
   private putBreak(): void {
-    this.out.push('\n');
+    this.out += '\n';
     this.column = 0;
   }
 
@@ -415,7 +443,9 @@ class Emitter {
     this.increaseIndent(false, false);
     for (const key of keys) {
       this.writeIndent();
-      const simple = Buffer.byteLength(key, 'utf8') <= MAX_SIMPLE_KEY_BYTES && !Array.from(key).some((c) => isBreak(c.codePointAt(0)));
+      // A UTF-16 unit is at most 3 bytes of UTF-8, so short keys need no byte count.
+      const simple =
+        (key.length * 3 <= MAX_SIMPLE_KEY_BYTES || Buffer.byteLength(key, 'utf8') <= MAX_SIMPLE_KEY_BYTES) && !LINE_BREAK.test(key);
       if (simple) {
         this.scalar(key, { mapping: true, simpleKey: true });
         this.writeIndicator(':', false, false, false);
@@ -463,6 +493,8 @@ class Emitter {
     let text: string;
     let requested: Style.Plain | Style.DoubleQuoted | Style.Literal;
     if (typeof value === 'string') {
+      // The fast path takes only ASCII, so this is the one place a string can need normalizing.
+      if (!this.normalized && NEEDS_NORMALIZING.test(value)) throw new NotNormalized();
       const quoteIt = goResolvesToNonString(value) || isBase60Float(value);
       requested = value.includes('\n') ? Style.Literal : quoteIt ? Style.DoubleQuoted : Style.Plain;
       text = value;
@@ -587,7 +619,7 @@ class Emitter {
   private writeBreak(cp: number): void {
     if (cp === 0x0a) this.putBreak();
     else {
-      this.out.push(String.fromCodePoint(cp));
+      this.out += String.fromCodePoint(cp);
       this.column = 0;
     }
   }
@@ -668,32 +700,31 @@ function normalizeStrings(value: unknown): unknown {
   return value;
 }
 
-function needsNormalizing(value: unknown): boolean {
-  if (typeof value === 'string') return /[\u007f-\u009f]/.test(value);
-  if (Array.isArray(value)) return value.some(needsNormalizing);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => /[\u007f-\u009f]/.test(k) || needsNormalizing(v));
-  }
-  return false;
-}
-
 /**
  * Helm's `toYaml`: sigs.k8s.io/yaml.Marshal with the final newline trimmed. Like Helm, it gives ""
  * when go-yaml cannot read its own JSON back (a string holding DEL or a C1 control character).
  */
 export function toHelmYaml(value: unknown): string {
-  let input = value;
-  if (needsNormalizing(value)) {
+  let text: string;
+  try {
+    text = emit(value, false);
+  } catch (error) {
+    if (!(error instanceof NotNormalized)) throw error;
+    let input: unknown;
     try {
       input = normalizeStrings(value);
-    } catch (error) {
-      if (error instanceof UnreadableString) return '';
-      throw error;
+    } catch (inner) {
+      if (inner instanceof UnreadableString) return '';
+      throw inner;
     }
+    text = emit(input, true);
   }
-  const emitter = new Emitter();
-  emitter.node(input, { mapping: false, simpleKey: false });
-  emitter.endDocument();
-  const text = emitter.result();
   return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function emit(value: unknown, normalized: boolean): string {
+  const emitter = new Emitter(normalized);
+  emitter.node(value, { mapping: false, simpleKey: false });
+  emitter.endDocument();
+  return emitter.result();
 }
