@@ -26,6 +26,16 @@ const MAX_INCLUDED_OUTPUT = 16 * 1024 * 1024;
 /** Stands for the text given to `tpl` while it renders; errors are reported at the caller. */
 const TPL_STRING = '(tpl string)';
 
+/** Handlebars' internal options for a template called as a partial (runtime.js `_setup`). */
+interface PartialOptions {
+  readonly helpers?: unknown;
+  readonly partials?: unknown;
+  readonly decorators?: unknown;
+  readonly hooks?: unknown;
+  readonly protoAccessControl?: unknown;
+  readonly partial?: true;
+}
+
 /** The root context every template of a release sees (Helm-cased). */
 export interface TemplateContext {
   readonly Values: Record<string, unknown>;
@@ -50,6 +60,8 @@ export class ChartRenderer {
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  /** What a partial call passes on (see partialOptions). */
+  private readonly asPartial: PartialOptions;
   /** Runtime options for include and tpl: `@root` is the template's root, not the context passed. */
   private nested: Handlebars.RuntimeOptions = RUNTIME_OPTIONS;
   /** Characters include and tpl may still return while the current template renders. */
@@ -72,6 +84,30 @@ export class ChartRenderer {
       this.hb.registerPartial(name, ((context: unknown, options?: Handlebars.RuntimeOptions) =>
         this.run(source, () => render(context, options))) as Handlebars.TemplateDelegate);
     }
+    this.asPartial = this.partialOptions();
+  }
+
+  /**
+   * The options Handlebars itself gives a partial it calls (`{{> x}}`): the environment's helpers
+   * already wrapped, its partials, hooks and prototype access rules. include and tpl call templates
+   * with these, marked as partials: otherwise Handlebars would copy and re-wrap every helper and
+   * rebuild the access rules on each call. Read once, from a partial that keeps what it is given.
+   */
+  private partialOptions(): PartialOptions {
+    const probe = '__kasane_options_probe__';
+    let seen: PartialOptions | undefined;
+    this.hb.registerPartial(probe, ((_context: unknown, options: PartialOptions) => {
+      seen = options;
+      return '';
+    }) as unknown as Handlebars.TemplateDelegate);
+    try {
+      this.hb.compile(`{{> ${probe}}}`, COMPILE_OPTIONS)({}, RUNTIME_OPTIONS);
+    } finally {
+      this.hb.unregisterPartial(probe);
+    }
+    if (seen === undefined) throw new Error('Handlebars did not call the probe partial');
+    const { helpers, partials, decorators, hooks, protoAccessControl } = seen;
+    return { helpers, partials, decorators, hooks, protoAccessControl, partial: true };
   }
 
   /** Finds what can be found without rendering: syntax errors, unknown helpers and partials, in templates and partials. */
@@ -121,7 +157,7 @@ export class ChartRenderer {
   render(source: ChartSource, context: TemplateContext): RenderedTemplate {
     const template = this.compiled(source);
     this.outputBudget = MAX_INCLUDED_OUTPUT;
-    this.nested = { ...RUNTIME_OPTIONS, data: { root: context } };
+    this.nested = { ...this.asPartial, data: { root: context } } as Handlebars.RuntimeOptions;
     const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
     return { source, output: unmark(text) };
   }
