@@ -231,11 +231,20 @@ export class Cluster {
     return type;
   }
 
-  /** The object as a client sees it at the requested version. */
+  /** The object as a client sees it at the requested version: a deep copy the caller may change. */
   present(type: ResourceType, version: string, o: KubeObject): KubeObject {
     const copy = structuredClone(o);
     copy.apiVersion = apiVersionOf(type.group, version);
     return copy;
+  }
+
+  /**
+   * The object as a client sees it, sharing everything below the top level with the stored object:
+   * for answers that are only serialized, and for code that copies what it changes. Stored objects
+   * are never changed in place (a write stores a new object), so a view stays what it was.
+   */
+  view(type: ResourceType, version: string, o: KubeObject): KubeObject {
+    return { ...o, apiVersion: apiVersionOf(type.group, version) };
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -257,7 +266,7 @@ export class Cluster {
     if (name !== '' && this.store.get(typeKey(type), candidate.metadata.namespace, name) !== undefined) {
       throw alreadyExists(type, name);
     }
-    return { object: this.write(type, version, undefined, candidate, opts, true), created: true };
+    return { object: this.write(type, version, undefined, candidate, opts, true, true), created: true };
   }
 
   update(type: ResourceType, version: string, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions): WriteResult {
@@ -265,7 +274,7 @@ export class Cluster {
     const live = this.get(type, namespace, name);
     const rv = candidate.metadata['resourceVersion'];
     if (rv !== undefined && rv !== '' && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
-    return { object: this.write(type, version, live, candidate, opts, true), created: false };
+    return { object: this.write(type, version, live, candidate, opts, true, true), created: false };
   }
 
   patch(
@@ -288,7 +297,7 @@ export class Cluster {
     const rv = patched.metadata['resourceVersion'];
     if (rv !== undefined && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
     const candidate = this.checkBody(type, version, namespace, name, patched);
-    return { object: this.write(type, version, live, candidate, opts, true), created: false };
+    return { object: this.write(type, version, live, candidate, opts, true, true), created: false };
   }
 
   /** The autoscaling/v1 Scale view of a workload's replicas. */
@@ -337,7 +346,7 @@ export class Cluster {
     if (rv !== undefined && rv !== '' && rv !== live.metadata['resourceVersion']) throw conflict(type, name, MODIFIED);
     const candidate = this.present(type, version, live);
     candidate['spec'] = { ...(isObj(candidate['spec']) ? candidate['spec'] : {}), replicas };
-    const written = this.write(type, version, live, candidate, { ...opts, subresource: undefined }, true);
+    const written = this.write(type, version, live, candidate, { ...opts, subresource: undefined }, true, true);
     if (opts.dryRun) return { ...current, spec: { replicas } };
     return this.getScale(type, written.metadata.namespace, name);
   }
@@ -382,7 +391,7 @@ export class Cluster {
     }
     const result = asApiError(() =>
       serverSideApply({
-        live: live === undefined ? undefined : this.present(type, version, live),
+        live: live === undefined ? undefined : this.view(type, version, live),
         applied,
         manager: opts.manager,
         force: opts.force === true,
@@ -393,9 +402,9 @@ export class Cluster {
     if (!result.ok) throw applyConflict(result.conflicts);
     if (live === undefined) {
       if (opts.subresource !== undefined) throw notFound(type, name);
-      return { object: this.write(type, version, undefined, result.object, opts, false), created: true };
+      return { object: this.write(type, version, undefined, result.object, opts, false, true), created: true };
     }
-    return { object: this.write(type, version, live, result.object, opts, false), created: false };
+    return { object: this.write(type, version, live, result.object, opts, false, true), created: false };
   }
 
   /** Parses a request body into an object of this type, checking what the URL says about it. */
@@ -433,10 +442,22 @@ export class Cluster {
   /**
    * The one write path: keeps server-owned metadata and status, defaults, records managed fields,
    * validates, bumps generation, skips no-ops, and stores (unless dry-run).
+   * `owned`: the candidate is a copy no one else holds, which the write may change and store; other
+   * candidates (the controllers' spreads of stored objects) are copied first. A status write takes
+   * only the candidate's status (and managedFields), so only those are copied.
    */
-  write(type: ResourceType, version: string, live: KubeObject | undefined, candidate: KubeObject, opts: WriteOptions, recordManager: boolean): KubeObject {
+  write(
+    type: ResourceType,
+    version: string,
+    live: KubeObject | undefined,
+    candidate: KubeObject,
+    opts: WriteOptions,
+    recordManager: boolean,
+    owned = false,
+  ): KubeObject {
     const key = typeKey(type);
-    let o = structuredClone(candidate);
+    const statusOnly = live !== undefined && opts.subresource === 'status';
+    let o = owned ? candidate : statusOnly ? { ...candidate } : structuredClone(candidate);
     o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
     o.kind = type.kind;
     const timestamp = now();
@@ -453,14 +474,14 @@ export class Cluster {
       if (key === CRDS) o = withFinalizers(o, [...new Set([...finalizers(o), CRD_FINALIZER])]);
       if (key === NAMESPACES) o['spec'] = { finalizers: [NAMESPACE_FINALIZER], ...(isObj(o['spec']) ? o['spec'] : {}) };
     } else {
-      if (opts.subresource === 'status') {
-        const managed = o.metadata['managedFields'];
-        const status = o['status'];
+      if (statusOnly) {
+        const copy = <T>(v: T): T => (owned || v === undefined ? v : structuredClone(v));
+        const status = copy(candidate['status']);
         o = structuredClone(live);
         o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
         if (status === undefined) delete o['status'];
         else o['status'] = status;
-        if (!recordManager) o.metadata['managedFields'] = managed;
+        if (!recordManager) o.metadata['managedFields'] = copy(candidate.metadata['managedFields']);
       } else if (type.status) {
         if (live['status'] === undefined) delete o['status'];
         else o['status'] = structuredClone(live['status']);
@@ -496,7 +517,7 @@ export class Cluster {
 
     if (recordManager) {
       o = recordUpdate({
-        before: live === undefined ? undefined : this.present(type, version, live),
+        before: live === undefined ? undefined : this.view(type, version, live),
         after: o,
         manager: opts.manager,
         now: timestamp,
@@ -519,15 +540,15 @@ export class Cluster {
       o.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + (bumped ? 1 : 0);
     }
 
-    if (live !== undefined && isSemanticNoOp(withoutVersion(live), withoutVersion(o))) return this.present(type, version, live);
+    if (live !== undefined && isSemanticNoOp(withoutVersion(live), withoutVersion(o))) return this.view(type, version, live);
     if (opts.dryRun) {
-      return this.present(type, version, o);
+      return this.view(type, version, o);
     }
     const nsFinalizers = key === NAMESPACES && isObj(o['spec']) && Array.isArray(o['spec']['finalizers']) ? o['spec']['finalizers'].length : 0;
     if (live !== undefined && live.metadata['deletionTimestamp'] !== undefined && finalizers(o).length === 0 && nsFinalizers === 0) {
-      return this.present(type, version, this.store.remove(key, o));
+      return this.view(type, version, this.store.remove(key, o));
     }
-    return this.present(type, version, this.store.put(key, o));
+    return this.view(type, version, this.store.put(key, o));
   }
 
   private allocateClusterIp(o: KubeObject, live: KubeObject | undefined): void {
@@ -601,7 +622,7 @@ export class Cluster {
   private dependentsOf(uid: string): { resource: string; object: KubeObject }[] {
     const found: { resource: string; object: KubeObject }[] = [];
     for (const resource of this.store.resources()) {
-      for (const object of this.store.list(resource)) if (ownerUids(object).includes(uid)) found.push({ resource, object });
+      for (const object of this.store.ownedBy(resource, uid)) found.push({ resource, object });
     }
     return found;
   }

@@ -151,7 +151,7 @@ export class Controllers {
     const hash = templateHash(template);
     const name = `${deployment.metadata.name ?? ''}-${hash}`;
     const rsType = this.cluster.typeOf('apps/replicasets');
-    const owned = this.cluster.store.list('apps/replicasets', namespace).filter((rs) => controllerOf(rs)?.['uid'] === deployment.metadata['uid']);
+    const owned = this.cluster.store.ownedBy('apps/replicasets', String(deployment.metadata['uid'])).filter((rs) => rs.metadata.namespace === namespace && controllerOf(rs)?.['uid'] === deployment.metadata['uid']);
     for (const old of owned) {
       if (old.metadata.name === name || obj(old['spec'])['replicas'] === 0) continue;
       this.cluster.write(rsType, 'v1', old, { ...old, spec: { ...obj(old['spec']), replicas: 0 } }, { manager: MANAGER }, true);
@@ -188,8 +188,8 @@ export class Controllers {
     const podType = this.cluster.typeOf('/pods');
     const ordinal = owner.kind === 'StatefulSet';
     const pods = this.cluster.store
-      .list('/pods', namespace)
-      .filter((p) => controllerOf(p)?.['uid'] === owner.metadata['uid'] && p.metadata['deletionTimestamp'] === undefined);
+      .ownedBy('/pods', String(owner.metadata['uid']))
+      .filter((p) => p.metadata.namespace === namespace && controllerOf(p)?.['uid'] === owner.metadata['uid'] && p.metadata['deletionTimestamp'] === undefined);
     const wanted = ordinal ? new Set(Array.from({ length: replicas }, (_, i) => nameFor(i))) : undefined;
     const keep = wanted === undefined ? pods.slice(0, replicas) : pods.filter((p) => wanted.has(p.metadata.name ?? ''));
     for (const pod of pods) {
@@ -286,9 +286,8 @@ export class Controllers {
         : outcome === 'fail'
           ? ['BackoffLimitExceeded', 'Job has reached the specified backoff limit']
           : ['DeadlineExceeded', 'Job was active longer than specified deadline'];
-    for (const pod of this.cluster.store.list('/pods', job.metadata.namespace)) {
-      const owned = (Array.isArray(pod.metadata['ownerReferences']) ? (pod.metadata['ownerReferences'] as Obj[]) : []).some((r) => r['uid'] === job.metadata['uid']);
-      if (owned) this.writeStatus('/pods', pod, (live) => podStatus(live, succeeded ? 'Succeeded' : 'Failed', at));
+    for (const pod of this.cluster.store.ownedBy('/pods', String(job.metadata['uid']))) {
+      if (pod.metadata.namespace === job.metadata.namespace) this.writeStatus('/pods', pod, (live) => podStatus(live, succeeded ? 'Succeeded' : 'Failed', at));
     }
     this.writeStatus('batch/jobs', job, (live) => {
       const status = obj(live['status']);

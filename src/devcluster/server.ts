@@ -71,10 +71,30 @@ function parseBody(body: Buffer, contentType: string): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
-    return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+    return contentType.includes('yaml') ? parseYamlBody(text) : JSON.parse(text);
   } catch (err) {
     throw badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * A YAML body. kubectl and kasane send apply patches as compact JSON (JSON is YAML), which
+ * JSON.parse reads ten times faster than the YAML parser. A body is taken from JSON.parse only when
+ * JSON.stringify writes it back at the same length (outer whitespace aside): a duplicate key (which
+ * the YAML parser refuses and JSON.parse drops) shortens it, and spaces, escapes or exponents change
+ * it; all those go to the YAML parser.
+ */
+function parseYamlBody(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (JSON.stringify(parsed).length === trimmed.length) return parsed;
+    } catch {
+      // Not JSON after all: YAML decides.
+    }
+  }
+  return parseYaml(text);
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -232,7 +252,7 @@ export class ApiServer {
           res.end(text);
           return undefined;
         }
-        const shown = this.cluster.present(type, version, object);
+        const shown = this.cluster.view(type, version, object);
         if (wantsTable) return { code: 200, body: toTable(type.group, type.kind, [shown], { resourceVersion: shown.metadata['resourceVersion'] }, includeObject(q)) };
         return { code: 200, body: shown };
       }
@@ -279,7 +299,7 @@ export class ApiServer {
         const options = deleteOptions(q, body);
         if (name === undefined) return { code: 200, body: this.deleteCollection(route, q, options) };
         const { object, pending } = this.cluster.delete(type, namespace, name, options);
-        return { code: 200, body: pending || options.dryRun ? this.cluster.present(type, version, object) : success(type, object) };
+        return { code: 200, body: pending || options.dryRun ? this.cluster.view(type, version, object) : success(type, object) };
       }
       default:
         throw methodNotAllowed();
@@ -335,7 +355,7 @@ export class ApiServer {
       meta['remainingItemCount'] = items.length - limit;
       items = page;
     }
-    const shown = items.map((o) => this.cluster.present(type, version, o));
+    const shown = items.map((o) => this.cluster.view(type, version, o));
     if (wantsTable) return toTable(type.group, type.kind, shown, meta, includeObject(q));
     return {
       kind: `${type.kind}List`,
@@ -359,7 +379,7 @@ export class ApiServer {
       kind: `${type.kind}List`,
       apiVersion: type.group === '' ? version : `${type.group}/${version}`,
       metadata: { resourceVersion: String(this.cluster.store.resourceVersion) },
-      items: deleted.map((o) => this.cluster.present(type, version, o)),
+      items: deleted.map((o) => this.cluster.view(type, version, o)),
     };
   }
 
@@ -374,7 +394,7 @@ export class ApiServer {
 
     const inScope = (o: KubeObject): boolean => !type.namespaced || namespace === undefined || o.metadata.namespace === namespace;
     const render = (o: KubeObject): unknown => {
-      const shown = this.cluster.present(type, version, o);
+      const shown = this.cluster.view(type, version, o);
       return wantsTable ? toTable(type.group, type.kind, [shown], { resourceVersion: shown.metadata['resourceVersion'] }, includeObject(q)) : shown;
     };
     const lines: string[] = [];

@@ -28,9 +28,19 @@ function objectKey(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
+function ownerUids(obj: KubeObject): string[] {
+  const refs = obj.metadata['ownerReferences'];
+  if (!Array.isArray(refs)) return [];
+  return refs.flatMap((r: unknown) => (typeof r === 'object' && r !== null && typeof (r as Record<string, unknown>)['uid'] === 'string' ? [(r as Record<string, string>)['uid']!] : []));
+}
+
+const byKeyOrder = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export class Store {
   private revision = 0;
   private readonly objects = new Map<string, Map<string, KubeObject>>();
+  /** Per resource and owner uid: the objects whose ownerReferences name it (controllers look up their Pods). */
+  private readonly owned = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly history = new Map<string, StoreEvent[]>();
   /** Per resource: changes at or below this resourceVersion are no longer in its history. */
   private readonly compacted = new Map<string, number>();
@@ -50,7 +60,33 @@ export class Store {
   list(resource: string, namespace?: string): KubeObject[] {
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
     const entries = [...(this.objects.get(resource)?.entries() ?? [])].filter(([key]) => prefix === undefined || key.startsWith(prefix));
-    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    return entries.sort(byKeyOrder).map(([, o]) => o);
+  }
+
+  /** Objects of one resource whose ownerReferences name `ownerUid`, sorted as list sorts them. */
+  ownedBy(resource: string, ownerUid: string): KubeObject[] {
+    return [...(this.owned.get(resource)?.get(ownerUid)?.entries() ?? [])].sort(byKeyOrder).map(([, o]) => o);
+  }
+
+  private index(resource: string, key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    let byOwner = this.owned.get(resource);
+    if (byOwner === undefined) {
+      byOwner = new Map();
+      this.owned.set(resource, byOwner);
+    }
+    for (const uid of before === undefined ? [] : ownerUids(before)) {
+      const set = byOwner.get(uid);
+      set?.delete(key);
+      if (set?.size === 0) byOwner.delete(uid);
+    }
+    for (const uid of after === undefined ? [] : ownerUids(after)) {
+      let set = byOwner.get(uid);
+      if (set === undefined) {
+        set = new Map();
+        byOwner.set(uid, set);
+      }
+      set.set(key, after!);
+    }
   }
 
   resources(): string[] {
@@ -66,8 +102,10 @@ export class Store {
       byKey = new Map();
       this.objects.set(resource, byKey);
     }
-    const previous = byKey.get(objectKey(stored));
-    byKey.set(objectKey(stored), stored);
+    const key = objectKey(stored);
+    const previous = byKey.get(key);
+    byKey.set(key, stored);
+    this.index(resource, key, previous, stored);
     this.emit(previous === undefined
       ? { type: 'ADDED', resourceVersion: rv, resource, object: stored }
       : { type: 'MODIFIED', resourceVersion: rv, resource, object: stored, previous });
@@ -76,7 +114,10 @@ export class Store {
 
   remove(resource: string, object: KubeObject): KubeObject {
     const rv = ++this.revision;
-    this.objects.get(resource)?.delete(objectKey(object));
+    const key = objectKey(object);
+    const byKey = this.objects.get(resource);
+    this.index(resource, key, byKey?.get(key), undefined);
+    byKey?.delete(key);
     const gone: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
     this.emit({ type: 'DELETED', resourceVersion: rv, resource, object: gone });
     return gone;
@@ -101,6 +142,7 @@ export class Store {
   /** Forgets every object and all history; the counter keeps rising so old versions stay unique. */
   clear(): void {
     this.objects.clear();
+    this.owned.clear();
     this.history.clear();
     this.compacted.clear();
     this.floor = this.revision;
@@ -121,6 +163,7 @@ export class Store {
         this.objects.set(resource, byKey);
       }
       byKey.set(objectKey(object), object);
+      this.index(resource, objectKey(object), undefined, object);
     }
     this.revision = Math.max(this.revision, snapshot.resourceVersion);
     this.floor = this.revision;

@@ -17,14 +17,18 @@ export interface UpdateInput {
   readonly subresource?: 'status';
 }
 
+/**
+ * `after` with the managedFields this write makes. Reads its inputs without changing them; the
+ * result shares everything below metadata with `after`.
+ */
 export function recordUpdate(input: UpdateInput): KubeObject {
-  const after = withoutManagedFields(structuredClone(input.after));
+  const after = withoutManagedFields(input.after);
   const sent = input.after.metadata['managedFields'];
   // A client may write managedFields itself; `[{}]` (entries that say nothing) clears them.
   if (Array.isArray(sent) && sent.length > 0 && input.subresource === undefined) {
     if (after.managers.size === 0) return after.body;
   }
-  const before = input.before ? withoutManagedFields(structuredClone(input.before)) : undefined;
+  const before = input.before ? withoutManagedFields(input.before) : undefined;
   const managers: Managers =
     after.managers.size > 0 && input.subresource === undefined ? after.managers : (before?.managers ?? new Map());
 
