@@ -128,7 +128,9 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
 
   for (const [id, m] of managers) {
     if (id === selfId) continue;
-    const set = m.set.difference(taken.get(id) ?? new FieldSet()).difference(removed);
+    const lost = taken.get(id);
+    if (lost === undefined && !m.set.intersects(removed)) continue;
+    const set = m.set.difference(lost ?? new FieldSet()).difference(removed);
     managers.set(id, { ...m, set });
   }
   return { ok: true, object: withManagedFields(result, managers) };

@@ -10,6 +10,12 @@ export type Path = readonly PathElement[];
 export class FieldSet {
   member = false;
   readonly children = new Map<PathElement, FieldSet>();
+  /**
+   * The fieldsV1 this set was last written as, or was read from when that was written here: most
+   * writes leave most managers' sets as they were, and encoding them again is a good part of a
+   * write's cost. Cleared by insert. Encoded values are shared, so never changed in place.
+   */
+  private encoded: Record<string, unknown> | undefined;
 
   static of(paths: Iterable<Path>): FieldSet {
     const set = new FieldSet();
@@ -18,6 +24,7 @@ export class FieldSet {
   }
 
   insert(path: Path): void {
+    this.encoded = undefined;
     let node: FieldSet = this;
     for (const pe of path) {
       let next = node.children.get(pe);
@@ -26,6 +33,7 @@ export class FieldSet {
         node.children.set(pe, next);
       }
       node = next;
+      node.encoded = undefined;
     }
     node.member = true;
   }
@@ -59,6 +67,17 @@ export class FieldSet {
     return combine(this, other, (a, b) => a && b);
   }
 
+  /** Whether some path is a member of both sets (intersection without building it). */
+  intersects(other: FieldSet): boolean {
+    if (this.member && other.member) return true;
+    const [small, large] = this.children.size <= other.children.size ? [this, other] : [other, this];
+    for (const [pe, child] of small.children) {
+      const match = large.children.get(pe);
+      if (match !== undefined && child.intersects(match)) return true;
+    }
+    return false;
+  }
+
   /** Member paths in the order the real server reports them: members, then children, sorted. */
   paths(prefix: Path = []): Path[] {
     const out: Path[] = [];
@@ -70,21 +89,39 @@ export class FieldSet {
 
   /** The fieldsV1 JSON in the real server's order: `.` first, then fields, keys, values, indexes, each sorted. */
   toFieldsV1(): Record<string, unknown> {
+    this.encoded ??= this.encode();
+    return this.encoded;
+  }
+
+  private encode(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [pe, child] of sortedEntries(this.children)) {
-      if (child.isEmpty()) continue;
       const inner = child.toFieldsV1();
-      out[pe] = child.member && Object.keys(inner).length > 0 ? { '.': {}, ...inner } : inner;
+      // Empty children encode as {}: an empty child that is no member is not in the set at all.
+      const hasInner = !isEmptyObject(inner);
+      if (!child.member && !hasInner) continue;
+      out[pe] = child.member && hasInner ? { '.': {}, ...inner } : inner;
     }
+    written.add(out);
     return out;
   }
 
   static fromFieldsV1(json: unknown): FieldSet {
     const set = new FieldSet();
     read(set, json);
+    // What this module wrote is in canonical form already; what a client wrote is not trusted to be.
+    if (typeof json === 'object' && json !== null && written.has(json)) set.encoded = json as Record<string, unknown>;
     return set;
   }
 }
+
+function isEmptyObject(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** fieldsV1 values this module wrote (the stored objects' managedFields hold them). */
+const written = new WeakSet<object>();
 
 function read(node: FieldSet, json: unknown): void {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return;

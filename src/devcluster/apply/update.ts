@@ -46,7 +46,7 @@ export function recordUpdate(input: UpdateInput): KubeObject {
   };
   const selfId = identityOf(selfKey);
   for (const [id, m] of managers) {
-    if (id === selfId) continue;
+    if (id === selfId || !(m.set.intersects(changed) || m.set.intersects(removed))) continue;
     managers.set(id, { ...m, set: m.set.difference(changed).difference(removed) });
   }
   const previous = managers.get(selfId);
