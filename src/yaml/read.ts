@@ -8,6 +8,7 @@
  */
 import yaml from 'js-yaml';
 import { SourceError } from '../errors.js';
+import { readSimpleYaml, UNSUPPORTED } from './fast-read.js';
 import {
   GO_BOOLEANS as BOOLEANS,
   GO_INT,
@@ -183,6 +184,8 @@ export interface ParseOptions {
    * (Helm's `fromYaml`). By default a repeated key is an error: in a manifest or values file it is a bug.
    */
   allowDuplicateKeys?: boolean;
+  /** Read every document with js-yaml, never with the reader for simple block YAML (tests compare the two). */
+  generalReaderOnly?: boolean;
 }
 
 /**
@@ -192,6 +195,14 @@ export interface ParseOptions {
 export function parseYamlStream(text: string, sourceName: string, options: ParseOptions = {}): ParsedDocument[] {
   const documents: ParsedDocument[] = [];
   for (const chunk of splitDocuments(text)) {
+    if (options.generalReaderOnly !== true) {
+      // Most rendered documents are plain block YAML: read those directly, the rest with js-yaml.
+      const simple = readSimpleYaml(chunk.text);
+      if (simple !== UNSUPPORTED) {
+        if (simple !== null && simple !== undefined) documents.push({ value: simple, startLine: chunk.startLine });
+        continue;
+      }
+    }
     let value: unknown;
     sawNonFinite = false;
     try {
