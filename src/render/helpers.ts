@@ -256,14 +256,14 @@ function helpers(): Record<string, Helper> {
     // collections
     list: (args) => [...args],
     dict: (args) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < args.length; i += 2) {
-        Object.defineProperty(out, strval(args[i]), { value: i + 1 < args.length ? args[i + 1] : '', enumerable: true, writable: true, configurable: true });
-      }
-      // Go maps iterate sorted; so do kasane's (the values inside are not copied).
+      // A later pair replaces an earlier one with the same key, keeping the value it brings.
+      const values = new Map<string, unknown>();
+      for (let i = 0; i < args.length; i += 2) values.set(strval(args[i]), i + 1 < args.length ? args[i + 1] : '');
+      // Go maps iterate sorted; so do kasane's (the values inside are not copied). Keys are own
+      // data properties, so `__proto__` is just a key.
       const sorted: Record<string, unknown> = {};
-      for (const key of Object.keys(out).sort(compareGoStrings)) {
-        Object.defineProperty(sorted, key, { value: out[key], enumerable: true, writable: true, configurable: true });
+      for (const key of [...values.keys()].sort(compareGoStrings)) {
+        Object.defineProperty(sorted, key, { value: values.get(key), enumerable: true, writable: true, configurable: true });
       }
       return sorted;
     },

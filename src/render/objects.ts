@@ -112,39 +112,40 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
   const metadata = object.metadata;
   const scope = scopeOf(groupOf(object.apiVersion), object.kind, scopes);
   const namespace = scope === 'Cluster' ? undefined : (metadata.namespace ?? release.namespace);
-  // Messages name the object as it will be applied, namespace defaulted.
-  const name = formatRef({ ...refOf(object), namespace });
+  // Messages name the object as it will be applied, namespace defaulted (built only for a message).
+  let named: string | undefined;
+  const name = (): string => (named ??= formatRef({ ...refOf(object), namespace }));
   const annotations = metadata.annotations ?? {};
   if (typeof annotations !== 'object' || Array.isArray(annotations)) {
-    problems.push(new ManifestError(at, 'metadata.annotations must be a map', name));
+    problems.push(new ManifestError(at, 'metadata.annotations must be a map', name()));
     return undefined;
   }
   const labels = metadata.labels ?? {};
   if (typeof labels !== 'object' || Array.isArray(labels)) {
-    problems.push(new ManifestError(at, 'metadata.labels must be a map', name));
+    problems.push(new ManifestError(at, 'metadata.labels must be a map', name()));
     return undefined;
   }
   if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || metadata.namespace === '')) {
-    problems.push(new ManifestError(at, `metadata.namespace must be a non-empty string, not ${JSON.stringify(metadata.namespace)}`, name));
+    problems.push(new ManifestError(at, `metadata.namespace must be a non-empty string, not ${JSON.stringify(metadata.namespace)}`, name()));
     return undefined;
   }
   // The API server takes only strings here; a YAML number or boolean (`version: 1.0`, `enabled: true`) must be quoted.
-  const notStrings = [
-    ...Object.entries(labels as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `label ${k}: ${JSON.stringify(v)}`),
-    ...Object.entries(annotations as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `annotation ${k}: ${JSON.stringify(v)}`),
-  ];
-  if (notStrings.length > 0) {
-    problems.push(new ManifestError(at, `label and annotation values must be strings; quote them (${notStrings.join(', ')})`, name));
+  if (!allStrings(labels) || !allStrings(annotations)) {
+    const notStrings = [
+      ...Object.entries(labels as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `label ${k}: ${JSON.stringify(v)}`),
+      ...Object.entries(annotations as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `annotation ${k}: ${JSON.stringify(v)}`),
+    ];
+    problems.push(new ManifestError(at, `label and annotation values must be strings; quote them (${notStrings.join(', ')})`, name()));
     return undefined;
   }
   const parsed = parseObjectAnnotations(annotations as Record<string, string>);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, name));
+    for (const problem of parsed.problems) problems.push(new ManifestError(at, problem, name()));
     return undefined;
   }
   const { hook, wave, pruneDisabled } = parsed.value;
   if (hook === undefined && (typeof metadata.name !== 'string' || metadata.name === '')) {
-    problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', name));
+    problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', name()));
     return undefined;
   }
   const { namespace: _dropped, ...clusterMetadata } = metadata;
@@ -161,6 +162,11 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
     },
   };
   return { object: finished, template, line, ...(hook === undefined ? {} : { hook }), wave, pruneDisabled };
+}
+
+function allStrings(map: object): boolean {
+  for (const value of Object.values(map)) if (typeof value !== 'string') return false;
+  return true;
 }
 
 /** Two objects with one identity (group/kind/namespace/name) anywhere in the environment is an error naming both templates. */

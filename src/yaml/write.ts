@@ -320,6 +320,12 @@ const NEEDS_NORMALIZING = /[\u007f-\u009f]/;
 /** Thrown when the emitter meets a string the JSON detour would have changed: the value is normalized and emitted again. */
 class NotNormalized extends Error {}
 
+/**
+ * The first characters of every text go-yaml could read as something else (null, bool, number,
+ * timestamp, sexagesimal): anything else needs no further look.
+ */
+const MAYBE_NOT_STRING = /^[-+.0-9~nNyYtTfFoO]/;
+
 const BEST_INDENT = 2;
 const BEST_WIDTH = 80;
 /** libyaml writes a key inline (`key: value`) only when it is at most this many bytes. */
@@ -470,7 +476,7 @@ class Emitter {
     if (typeof value === 'string') {
       if (!FAST_TEXT.test(value) || value.endsWith(' ') || value.endsWith(':') || value.includes(': ')) return false;
       if (value.includes(' ') && (ctx.simpleKey || this.column + 1 + value.length > BEST_WIDTH)) return false;
-      quoted = goResolvesToNonString(value) || isBase60Float(value);
+      quoted = MAYBE_NOT_STRING.test(value) && (goResolvesToNonString(value) || isBase60Float(value));
       text = quoted ? `"${value}"` : value;
     } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
       text = Object.is(value, -0) ? '0' : String(value);
