@@ -23,7 +23,7 @@ export type WaitOutcome =
 
 /**
  * Polls the objects until every one is healthy, one has failed, or the time is up. Polling with
- * backoff rather than watching: a wave is a handful of objects, and a poll survives dropped
+ * backoff rather than watching: a poll is a few lists (readRound), and it survives dropped
  * connections without bookkeeping.
  */
 export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRef[], opts: WaitOptions): Promise<WaitOutcome> {
@@ -38,7 +38,7 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
   for (;;) {
     throwIfAborted(opts.signal);
     const round = [...pending];
-    const lives = await mapLimit(round, 8, ([, ref]) => client.get(ref));
+    const lives = await readRound(client, round.map(([, ref]) => ref));
     for (const [i, [key, ref]] of round.entries()) {
       const live = lives[i];
       const h: Health = live === undefined ? { status: 'Progressing', message: 'not found' } : health(live);
@@ -64,6 +64,43 @@ export async function waitHealthy(client: ClusterClient, refs: readonly ObjectRe
     await sleep(Math.min(delay, left), opts.signal);
     delay = Math.min(delay * 2, maxDelay);
   }
+}
+
+/** Below this many objects of one kind in one namespace, a get each is cheaper than a list. */
+const LIST_THRESHOLD = 5;
+
+/**
+ * The live objects of one poll, in the order of `refs`: one list per kind and namespace where
+ * enough of them share one (a wave of 200 Deployments is one request, not 200), a get each otherwise.
+ */
+async function readRound(client: ClusterClient, refs: readonly ObjectRef[]): Promise<(KubeObject | undefined)[]> {
+  const groups = new Map<string, number[]>();
+  refs.forEach((r, i) => {
+    const key = `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const out: (KubeObject | undefined)[] = new Array(refs.length).fill(undefined);
+  const single: number[] = [];
+  await mapLimit([...groups.values()], 8, async (indexes) => {
+    const first = refs[indexes[0]!]!;
+    if (indexes.length < LIST_THRESHOLD) {
+      single.push(...indexes);
+      return;
+    }
+    // Allowed to get but not to list (RBAC): one get each, as before.
+    const items = await client.list(first.apiVersion, first.kind, first.namespace === undefined ? {} : { namespace: first.namespace }).catch(() => undefined);
+    if (items === undefined) {
+      single.push(...indexes);
+      return;
+    }
+    const byName = new Map(items.map((o) => [o.metadata.name ?? '', o]));
+    for (const i of indexes) out[i] = byName.get(refs[i]!.name);
+  });
+  const lives = await mapLimit(single, 8, (i) => client.get(refs[i]!));
+  single.forEach((i, n) => {
+    out[i] = lives[n];
+  });
+  return out;
 }
 
 /** Resolves after ms, or at once when the signal fires (the caller then checks it). */
