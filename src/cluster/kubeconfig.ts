@@ -5,8 +5,10 @@
  * account of the pod kasane runs in.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { Cluster, Context, User } from '@kubernetes/client-node';
+import { load as loadYaml } from 'js-yaml';
 import { KubeconfigError } from './errors.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -23,7 +25,11 @@ export interface KubeconfigOptions {
 }
 
 export interface LoadedKubeconfig {
-  readonly config: KubeConfig;
+  /**
+   * Puts the context's TLS material and credentials into request options, as client-node's
+   * KubeConfig.applyToHTTPSOptions does (which does it for exec plugins, auth providers and proxies).
+   */
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
   readonly contextName: string;
   readonly server: string;
   /** The context's default namespace (kubectl's `-n` default), `default` when unset. */
@@ -42,8 +48,9 @@ interface ConfigParts {
 type ClientNode = typeof import('@kubernetes/client-node');
 
 /**
- * client-node is loaded on first use: importing it costs seconds of start-up (its generated API
- * clients), which commands that never talk to a cluster (render, lint) should not pay.
+ * client-node is loaded only for what kasane does not do itself (exec plugins, auth providers,
+ * proxies): importing it costs a third of a second of start-up (its generated API clients) and
+ * tens of MB of memory, which a token or a client certificate does not need.
  */
 let clientNode: Promise<ClientNode> | undefined;
 function loadClientNode(): Promise<ClientNode> {
@@ -51,19 +58,113 @@ function loadClientNode(): Promise<ClientNode> {
   return clientNode;
 }
 
-function readFile(lib: ClientNode, file: string): ConfigParts {
-  const kc = new lib.KubeConfig();
+type Yaml = Record<string, unknown>;
+const isMap = (v: unknown): v is Yaml => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Entries of clusters, users or contexts; one without what it needs fails as client-node's reader fails. */
+function entries<T>(list: unknown, kind: string, read: (entry: Yaml, at: string) => T): T[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((e: unknown, i) => {
+    const entry = isMap(e) ? e : {};
+    if (!entry['name']) throw new Error(`${kind}[${i}].name is missing`);
+    return read(entry, `${kind}[${i}]`);
+  });
+}
+
+/** One kubeconfig file, read as client-node reads it (the same fields, files relative to the kubeconfig). */
+function readFile(file: string): ConfigParts {
   try {
-    kc.loadFromFile(file);
+    const doc = loadYaml(readFileSync(file, 'utf8'));
+    const obj = isMap(doc) ? doc : {};
+    const relative = (f: string | undefined): string | undefined => (f === undefined || isAbsolute(f) ? f : join(dirname(file), f));
+    const clusters = entries(obj['clusters'], 'clusters', (e, at): Cluster => {
+      const c = e['cluster'];
+      if (!isMap(c)) throw new Error(`${at}.cluster is missing`);
+      if (!c['server']) throw new Error(`${at}.cluster.server is missing`);
+      return {
+        name: String(e['name']),
+        server: String(c['server']).replace(/\/$/, ''),
+        caData: str(c['certificate-authority-data']),
+        caFile: relative(str(c['certificate-authority'])),
+        skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+        tlsServerName: str(c['tls-server-name']),
+        proxyUrl: str(c['proxy-url']),
+      } as Cluster;
+    });
+    const users = entries(obj['users'], 'users', (e): User => {
+      const u = isMap(e['user']) ? e['user'] : {};
+      const tokenFile = str(u['token-file']);
+      return {
+        name: String(e['name']),
+        authProvider: u['auth-provider'] ?? null,
+        certData: str(u['client-certificate-data']),
+        certFile: relative(str(u['client-certificate'])),
+        exec: u['exec'] ?? null,
+        keyData: str(u['client-key-data']),
+        keyFile: relative(str(u['client-key'])),
+        token: str(u['token']) ?? (tokenFile === undefined ? undefined : readFileSync(tokenFile, 'utf8').trim()),
+        password: str(u['password']),
+        username: str(u['username']),
+        impersonateUser: str(u['as']),
+      } as User;
+    });
+    const contexts = entries(obj['contexts'], 'contexts', (e, at): Context => {
+      const c = e['context'];
+      if (!isMap(c)) throw new Error(`${at}.context is missing`);
+      if (!c['cluster']) throw new Error(`${at}.context.cluster is missing`);
+      return { name: String(e['name']), cluster: String(c['cluster']), user: str(c['user']), namespace: str(c['namespace']) } as Context;
+    });
+    return { clusters, users, contexts, currentContext: str(obj['current-context']) };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new KubeconfigError(`cannot read kubeconfig ${file}: ${why}`, file, undefined, err);
   }
-  return {
-    clusters: kc.clusters ?? [],
-    users: kc.users ?? [],
-    contexts: kc.contexts ?? [],
-    currentContext: kc.currentContext || undefined,
+}
+
+/** A certificate or key from its file (read now) or its base64 data. */
+function material(file: string | undefined, data: string | undefined): Buffer | undefined {
+  if (file) return readFileSync(file);
+  if (data) return Buffer.from(data, 'base64');
+  return undefined;
+}
+
+/** How long a token read from a file (a pod's rotated service-account token) is used before it is read again. */
+const TOKEN_FILE_TTL_MS = 60_000;
+
+/**
+ * Credentials and TLS options for the common cases kasane handles itself: a token (inline, in a
+ * file, or the service-account token file), basic auth, client certificates, a CA, skipping
+ * verification, the TLS server name, impersonation. Anything else goes through client-node.
+ */
+function ownCredentials(cluster: Cluster, user: User | null): ((opts: RequestOptions) => Promise<void>) | undefined {
+  const provider = user?.authProvider as { name?: string; config?: Record<string, unknown> } | null | undefined;
+  const tokenFile = provider ? (typeof provider.config?.['tokenFile'] === 'string' ? provider.config['tokenFile'] : undefined) : undefined;
+  if (cluster.proxyUrl || user?.exec || (provider && tokenFile === undefined)) return undefined;
+  let fileToken: { token: string; readAt: number } | undefined;
+  let tls: { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined } | undefined;
+  return async (opts) => {
+    if (cluster.skipTLSVerify) opts.rejectUnauthorized = false;
+    if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
+    if (user === null) return;
+    tls ??= {
+      ca: material(cluster.caFile, cluster.caData),
+      cert: material(user.certFile, user.certData),
+      key: material(user.keyFile, user.keyData),
+    };
+    if (tls.ca) opts.ca = tls.ca;
+    if (tls.cert) opts.cert = tls.cert;
+    if (tls.key) opts.key = tls.key;
+    const headers = (opts.headers ??= {}) as Record<string, string>;
+    if (user.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
+    if (tokenFile !== undefined) {
+      if (fileToken === undefined || Date.now() - fileToken.readAt > TOKEN_FILE_TTL_MS) {
+        fileToken = { token: readFileSync(tokenFile, 'utf8').trim(), readAt: Date.now() };
+      }
+      if (fileToken.token) headers['Authorization'] = `Bearer ${fileToken.token}`;
+    }
+    if (user.token) headers['Authorization'] = `Bearer ${user.token}`;
+    if (user.username) opts.auth = `${user.username}:${user.password}`;
   };
 }
 
@@ -117,9 +218,8 @@ function inClusterParts(opts: KubeconfigOptions): ConfigParts | undefined {
 }
 
 export async function loadKubeconfig(opts: KubeconfigOptions): Promise<LoadedKubeconfig> {
-  const lib = await loadClientNode();
   const { files, explicit, source } = configFiles(opts);
-  let parts = merge(files.map((f) => readFile(lib, f)));
+  let parts = merge(files.map((f) => readFile(f)));
 
   const wanted = opts.context ?? parts.currentContext;
   if (!explicit && wanted === undefined) {
@@ -154,16 +254,24 @@ export async function loadKubeconfig(opts: KubeconfigOptions): Promise<LoadedKub
   }
   const user = parts.users.find((u) => u.name === context.user) ?? null;
 
-  const config = new lib.KubeConfig();
-  config.loadFromOptions({
-    // Plain HTTP has no TLS to verify; client-node refuses http:// unless told so, kubectl does not.
-    clusters: parts.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c)),
-    users: parts.users,
-    contexts: parts.contexts,
-    currentContext: contextName,
-  });
+  // One KubeConfig for the whole run: its exec plugins and auth providers cache their tokens.
+  let config: Promise<import('@kubernetes/client-node').KubeConfig> | undefined;
+  const viaClientNode = async (options: RequestOptions): Promise<void> => {
+    config ??= loadClientNode().then((lib) => {
+      const kc = new lib.KubeConfig();
+      kc.loadFromOptions({
+        // Plain HTTP has no TLS to verify; client-node refuses http:// unless told so, kubectl does not.
+        clusters: parts.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c)),
+        users: parts.users,
+        contexts: parts.contexts,
+        currentContext: contextName,
+      });
+      return kc;
+    });
+    await (await config).applyToHTTPSOptions(options);
+  };
   return {
-    config,
+    applyToHTTPSOptions: ownCredentials(cluster, user) ?? viaClientNode,
     contextName,
     server: cluster.server.replace(/\/+$/, ''),
     namespace: context.namespace || 'default',

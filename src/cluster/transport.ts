@@ -123,7 +123,7 @@ export class Transport {
   private async credentials(): Promise<{ headers: Record<string, string>; auth?: string; agent: http.Agent }> {
     if (this.staticAuth && this.agent && !this.dynamicAuth) return { ...this.staticAuth, agent: this.agent };
     const opts: https.RequestOptions = {};
-    await this.kube.config.applyToHTTPSOptions(opts);
+    await this.kube.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
