@@ -44,9 +44,9 @@ export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): 
     return [];
   }
   const objects: SourcedObject[] = [];
-  const renderedLines = output.text.split('\n');
+  const lines = new LineReader(output.text);
   for (const doc of documents) {
-    const line = output.templateLineOf(firstContentLine(renderedLines, doc.startLine));
+    const line = output.templateLineOf(lines.firstContentLine(doc.startLine));
     const at = { file: source.file, line };
     const value = doc.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -148,19 +148,21 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
     problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', name()));
     return undefined;
   }
-  const { namespace: _dropped, ...clusterMetadata } = metadata;
-  const finished: KubeObject = {
-    ...object,
-    metadata: {
-      ...(scope === 'Cluster' ? clusterMetadata : { ...metadata, namespace }),
-      labels: {
-        ...labels,
-        [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
-        [LABEL_ENVIRONMENT]: release.environment,
-        [LABEL_RELEASE]: release.release,
-      },
-    },
+  const kasaneLabels = {
+    ...labels,
+    [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
+    [LABEL_ENVIRONMENT]: release.environment,
+    [LABEL_RELEASE]: release.release,
   };
+  let finishedMetadata: KubeObject['metadata'];
+  if (scope === 'Cluster') {
+    const { namespace: _dropped, ...clusterMetadata } = metadata;
+    finishedMetadata = { ...clusterMetadata, labels: kasaneLabels };
+  } else {
+    // (Spreading once: a rest pattern here costs more than the whole object.)
+    finishedMetadata = { ...metadata, namespace, labels: kasaneLabels };
+  }
+  const finished: KubeObject = { ...object, metadata: finishedMetadata };
   return { object: finished, template, line, ...(hook === undefined ? {} : { hook }), wave, pruneDisabled };
 }
 
@@ -213,13 +215,45 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The first line of a document that holds something other than `---`, comments or blanks. */
-function firstContentLine(lines: readonly string[], startLine: number): number {
-  for (let i = startLine - 1; i < lines.length; i++) {
-    const t = (lines[i] ?? '').trim();
-    if (t !== '' && !t.startsWith('#') && !/^---(\s|$)/.test(t)) return i + 1;
+/**
+ * Reads lines of a rendered text on demand, front to back (documents come in order), so a big
+ * rendering is never split into an array of all its lines.
+ */
+class LineReader {
+  /** 1-based number of the line starting at `offset`. */
+  private line = 1;
+  private offset = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** The first line, from `startLine` on, that holds something other than `---`, comments or blanks. */
+  firstContentLine(startLine: number): number {
+    if (startLine < this.line) {
+      this.line = 1;
+      this.offset = 0;
+    }
+    while (this.line < startLine && this.offset <= this.text.length) this.advance();
+    let line = this.line;
+    let offset = this.offset;
+    while (offset <= this.text.length) {
+      const end = this.endOf(offset);
+      const t = this.text.slice(offset, end).trim();
+      if (t !== '' && !t.startsWith('#') && !/^---(\s|$)/.test(t)) return line;
+      line++;
+      offset = end + 1;
+    }
+    return startLine;
   }
-  return startLine;
+
+  private endOf(offset: number): number {
+    const end = this.text.indexOf('\n', offset);
+    return end === -1 ? this.text.length : end;
+  }
+
+  private advance(): void {
+    this.offset = this.endOf(this.offset) + 1;
+    this.line++;
+  }
 }
 
 function excerpt(text: string, line: number): string {

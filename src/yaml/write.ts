@@ -326,6 +326,11 @@ class NotNormalized extends Error {}
  */
 const MAYBE_NOT_STRING = /^[-+.0-9~nNyYtTfFoO]/;
 
+const SPACES: string[] = [];
+function spaces(n: number): string {
+  return (SPACES[n] ??= ' '.repeat(n));
+}
+
 const BEST_INDENT = 2;
 const BEST_WIDTH = 80;
 /** libyaml writes a key inline (`key: value`) only when it is at most this many bytes. */
@@ -398,7 +403,7 @@ class Emitter {
   writeIndent(): void {
     const indent = Math.max(this.indent, 0);
     if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.putBreak();
-    while (this.column < indent) this.put(' ');
+    if (this.column < indent) this.put(spaces(indent - this.column));
     this.whitespace = true;
     this.indention = true;
   }
