@@ -24,7 +24,7 @@ export interface DevclusterConfig {
     rules?: JobRule[];
   };
   faults?: FaultConfig;
-  /** Requests to refuse with 403 Forbidden, as RBAC would. */
+  /** Requests to refuse with 403 Forbidden, as RBAC would: those a deny rule names, or all but those allow rules name. */
   authorization?: AuthorizationConfig;
 }
 
@@ -86,14 +86,17 @@ export function validateConfig(raw: unknown, file: string): DevclusterConfig {
   if (authorization !== undefined) {
     check(file, typeof authorization === 'object' && authorization !== null && !Array.isArray(authorization), 'authorization must be a mapping');
     const a = authorization as Record<string, unknown>;
+    for (const key of Object.keys(a)) check(file, ['user', 'deny', 'allow'].includes(key), `authorization: unknown key "${key}" (expected user, deny, allow)`);
     if (a['user'] !== undefined) check(file, typeof a['user'] === 'string', 'authorization.user must be a string');
-    if (a['deny'] !== undefined) {
-      check(file, Array.isArray(a['deny']), 'authorization.deny must be a list');
-      (a['deny'] as unknown[]).forEach((r, i) => {
+    for (const list of ['deny', 'allow']) {
+      if (a[list] === undefined) continue;
+      check(file, Array.isArray(a[list]), `authorization.${list} must be a list`);
+      (a[list] as unknown[]).forEach((r, i) => {
         const rule = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
-        check(file, typeof rule['verb'] === 'string' && typeof rule['resource'] === 'string', `authorization.deny[${i}] needs a verb and a resource (strings; "*" for any)`);
-        for (const key of ['group', 'namespace']) {
-          if (rule[key] !== undefined) check(file, typeof rule[key] === 'string', `authorization.deny[${i}].${key} must be a string`);
+        check(file, typeof rule['verb'] === 'string' && typeof rule['resource'] === 'string', `authorization.${list}[${i}] needs a verb and a resource (strings; "*" for any)`);
+        for (const key of Object.keys(rule)) {
+          check(file, ['verb', 'resource', 'group', 'namespace', 'name'].includes(key), `authorization.${list}[${i}]: unknown key "${key}" (expected verb, resource, group, namespace, name)`);
+          check(file, typeof rule[key] === 'string', `authorization.${list}[${i}].${key} must be a string`);
         }
       });
     }

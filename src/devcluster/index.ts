@@ -17,7 +17,7 @@ import type { StoreSnapshot } from './store.js';
 export type { DevclusterConfig, JobRule } from './config.js';
 export { loadConfigFile, DevclusterConfigError } from './config.js';
 export type { FaultConfig } from './faults.js';
-export type { AuthorizationConfig, DenyRule } from './authorization.js';
+export type { AuthorizationConfig, AuthorizationRule } from './authorization.js';
 
 export interface DevclusterOptions {
   /** 0 or absent: a random free port. */

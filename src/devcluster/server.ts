@@ -24,6 +24,8 @@ interface ResourceRoute {
   namespace: string | undefined;
   name: string | undefined;
   subresource: string | undefined;
+  /** A subresource this server does not serve (exec, token, proxy…): authorized first, then 404, as on a real server. */
+  unserved: boolean;
   watchPath: boolean;
 }
 
@@ -36,7 +38,7 @@ export interface ServerHooks {
   /** The simulated log text of a pod. */
   podLogs(pod: KubeObject): string;
   faults(): FaultInjector | undefined;
-  /** The deny rules standing in for RBAC, read on every request. */
+  /** The deny or allow rules standing in for RBAC, read on every request. */
   authorization(): AuthorizationConfig | undefined;
 }
 
@@ -212,10 +214,7 @@ export class ApiServer {
     if (namespace !== undefined && !type.namespaced) throw NOT_FOUND_PAGE;
     const subresource = rest[2];
     const known = (subresource === 'status' && type.status) || (subresource === 'scale' && type.scale) || (subresource === 'log' && type.plural === 'pods' && type.group === '');
-    if (subresource !== undefined && !known) {
-      throw NOT_FOUND_PAGE;
-    }
-    return { type, version, namespace, name: rest[1], subresource, watchPath };
+    return { type, version, namespace, name: rest[1], subresource, unserved: subresource !== undefined && !known, watchPath };
   }
 
   private async dispatch(method: string, route: ResourceRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<Answer | undefined> {
@@ -237,6 +236,7 @@ export class ApiServer {
     const wantsTable = String(req.headers['accept'] ?? '').includes('as=Table');
     const watch = method === 'GET' && (route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1');
     authorize(this.hooks.authorization(), { verb: requestVerb(method, name, watch), type, subresource: route.subresource, namespace, name });
+    if (route.unserved) throw NOT_FOUND_PAGE;
 
     if (route.subresource === 'scale' && name !== undefined) return this.scale(method, route, req, writeOptions);
     if (method === 'GET') {
@@ -292,6 +292,10 @@ export class ApiServer {
         const force = q.get('force') === 'true';
         const applyOptions = { ...writeOptions, manager: patchType === 'apply' ? (q.get('fieldManager') ?? '') : manager, force };
         if (patchType !== 'apply' && q.get('force') !== null) throw badRequest('force may not be specified for non-apply patch');
+        // An apply that creates the object needs create as well as patch, as the real patch handler checks.
+        if (patchType === 'apply' && route.subresource === undefined && this.cluster.store.get(typeKey(type), type.namespaced ? namespace : undefined, name) === undefined) {
+          authorize(this.hooks.authorization(), { verb: 'create', type, subresource: undefined, namespace, name });
+        }
         const { object, created } = this.cluster.patch(type, version, namespace, name, patchType, body, applyOptions);
         return { code: created ? 201 : 200, body: object };
       }
