@@ -23,7 +23,7 @@ async function kasane(args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: { verbs: string[] }[]; spec?: any };
+type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: { verbs: string[]; resources?: string[] }[]; spec?: any };
 
 async function render(extra: string[] = []): Promise<Obj[]> {
   const res = await kasane(['render', '--env', 'kasane', ...extra]);
@@ -51,14 +51,17 @@ describe('charts/kasane', () => {
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     // Only the verbs kasane uses.
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
-    expect(role.rules?.flatMap((r) => r.verbs).sort()).toEqual(['create', 'delete', 'get', 'list', 'patch']);
+    expect([...new Set(role.rules?.flatMap((r) => r.verbs))].sort()).toEqual(['create', 'delete', 'get', 'list', 'patch']);
+    expect(role.rules?.flatMap((r) => r.resources ?? [])).not.toContain('*');
   });
 
   it('narrows RBAC to Roles in the listed namespaces', async () => {
     const values = join(dir, 'narrow.yaml');
     writeFileSync(values, 'rbac:\n  namespaces: [shop, web]\n');
     const objects = await render(['--values', values]);
-    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    // Cluster-wide, only the listed namespaces themselves, by name (a sync checks its namespace exists).
+    const clusterRoles = objects.filter((o) => o.kind === 'ClusterRole');
+    expect(clusterRoles.map((o) => o.rules)).toEqual([[{ apiGroups: [''], resources: ['namespaces'], resourceNames: ['shop', 'web'], verbs: ['get', 'create', 'patch'] }]]);
     const roles = objects.filter((o) => o.kind === 'Role').map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
     expect(roles).toEqual(['kasane-system/kasane-leader-election', 'shop/kasane', 'web/kasane']);
     const bindings = objects.filter((o) => o.kind === 'RoleBinding');
