@@ -160,23 +160,36 @@ function goYamlKeyLessUnicode(a: string, b: string): boolean {
 const compareGoYamlKeys = (a: string, b: string): number => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0);
 
 /**
- * Sorted key lists by the keys in their original order: rendered objects repeat a few shapes
- * (every Deployment's metadata has the same keys), so most maps are ordered by one lookup.
+ * Sorted key lists, found by walking the keys in their original order through a tree: rendered
+ * objects repeat a few shapes (every Deployment's metadata has the same keys), so most maps are
+ * ordered by a few lookups of their (interned) keys, without sorting or building a signature.
  */
-const keyOrders = new Map<string, { readonly keys: readonly string[]; readonly sorted: readonly string[] }>();
-const MAX_KEY_ORDERS = 4096;
+interface KeyOrderNode {
+  readonly next: Map<string, KeyOrderNode>;
+  sorted?: readonly string[];
+}
+let keyOrders: KeyOrderNode = { next: new Map() };
+let keyOrderNodes = 0;
+const MAX_KEY_ORDER_NODES = 50_000;
 
 function goYamlKeyOrder(record: object): readonly string[] {
   const keys = Object.keys(record);
   if (keys.length < 2) return keys;
-  const signature = keys.join('\u0000');
-  const known = keyOrders.get(signature);
-  // Keys holding NUL could share a signature with other keys: a hit counts only for the very same keys.
-  if (known !== undefined && known.keys.length === keys.length && known.keys.every((k, i) => k === keys[i])) return known.sorted;
-  const sorted = [...keys].sort(compareGoYamlKeys);
-  if (keyOrders.size >= MAX_KEY_ORDERS) keyOrders.clear();
-  keyOrders.set(signature, { keys, sorted });
-  return sorted;
+  let node = keyOrders;
+  for (const key of keys) {
+    let child = node.next.get(key);
+    if (child === undefined) {
+      if (++keyOrderNodes > MAX_KEY_ORDER_NODES) {
+        keyOrders = { next: new Map() };
+        keyOrderNodes = 0;
+        return keys.sort(compareGoYamlKeys);
+      }
+      child = { next: new Map() };
+      node.next.set(key, child);
+    }
+    node = child;
+  }
+  return (node.sorted ??= keys.sort(compareGoYamlKeys));
 }
 
 // ---- scalar analysis (libyaml's yaml_emitter_analyze_scalar) -----------------------------------
@@ -309,6 +322,21 @@ function analyzeScalar(cps: readonly number[]): ScalarAnalysis {
 }
 
 // ---- the emitter ------------------------------------------------------------------------------
+
+/**
+ * How the fast path writes `value` (plain ASCII text that no rule can touch: no indicator, nothing to
+ * escape, too short to fold at this column), or undefined when it must take the full path.
+ */
+function fastText(value: string, simpleKey: boolean, column: number): string | undefined {
+  if (!FAST_TEXT.test(value) || value.endsWith(' ') || value.endsWith(':') || value.includes(': ')) return undefined;
+  if (value.includes(' ') && (simpleKey || column + 1 + value.length > BEST_WIDTH)) return undefined;
+  const quoted = MAYBE_NOT_STRING.test(value) && (goResolvesToNonString(value) || isBase60Float(value));
+  return quoted ? `"${value}"` : value;
+}
+
+/** Keys and the `key:` the fast path writes for them (null: the full path), by key. */
+const fastKeys = new Map<string, string | null>();
+const MAX_FAST_KEYS = 10_000;
 
 /** Text the fast path may write unanalysed: starts with a letter, digit, `_` or `/`, no indicators after. */
 const FAST_TEXT = /^[A-Za-z0-9_/][A-Za-z0-9_./=+:(),@ -]*$/;
@@ -454,6 +482,21 @@ class Emitter {
     this.increaseIndent(false, false);
     for (const key of keys) {
       this.writeIndent();
+      let known = fastKeys.get(key);
+      if (known === undefined) {
+        const text = key.length <= MAX_SIMPLE_KEY_BYTES ? fastText(key, true, 0) : undefined;
+        known = text === undefined ? null : `${text}:`;
+        if (fastKeys.size >= MAX_FAST_KEYS) fastKeys.clear();
+        fastKeys.set(key, known);
+      }
+      if (known !== null) {
+        // What scalar() and writeIndicator(':') below write for such a key, at once.
+        this.put(known);
+        this.whitespace = false;
+        this.indention = false;
+        this.node(record[key], { mapping: true, simpleKey: false });
+        continue;
+      }
       // A UTF-16 unit is at most 3 bytes of UTF-8, so short keys need no byte count.
       const simple =
         (key.length * 3 <= MAX_SIMPLE_KEY_BYTES || Buffer.byteLength(key, 'utf8') <= MAX_SIMPLE_KEY_BYTES) && !LINE_BREAK.test(key);
@@ -477,12 +520,10 @@ class Emitter {
    */
   private fastScalar(value: unknown, ctx: NodeContext): boolean {
     let text: string;
-    let quoted = false;
     if (typeof value === 'string') {
-      if (!FAST_TEXT.test(value) || value.endsWith(' ') || value.endsWith(':') || value.includes(': ')) return false;
-      if (value.includes(' ') && (ctx.simpleKey || this.column + 1 + value.length > BEST_WIDTH)) return false;
-      quoted = MAYBE_NOT_STRING.test(value) && (goResolvesToNonString(value) || isBase60Float(value));
-      text = quoted ? `"${value}"` : value;
+      const fast = fastText(value, ctx.simpleKey, this.column);
+      if (fast === undefined) return false;
+      text = fast;
     } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
       text = Object.is(value, -0) ? '0' : String(value);
     } else if (typeof value === 'boolean') {
