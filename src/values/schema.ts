@@ -9,12 +9,15 @@ import { KasaneError, SourceError } from '../errors.js';
 import type { Values } from './merge.js';
 
 // ajv and ajv-formats are CommonJS; require keeps their constructors typed without default-import games.
+// They are loaded on the first schema check: most charts have no schema, and loading ajv costs
+// more than rendering a small chart.
 const require = createRequire(import.meta.url);
 type AjvClass = typeof import('ajv').default;
-const Ajv07 = require('ajv') as AjvClass;
-const Ajv2019 = require('ajv/dist/2019') as AjvClass;
-const Ajv2020 = require('ajv/dist/2020') as AjvClass;
-const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
+const ajvFor = (dialect: string): AjvClass =>
+  (dialect.includes('2020-12') ? require('ajv/dist/2020') : dialect.includes('2019-09') ? require('ajv/dist/2019') : require('ajv')) as AjvClass;
+const addFormats = (ajv: InstanceType<AjvClass>): void => {
+  (require('ajv-formats') as typeof import('ajv-formats').default)(ajv);
+};
 
 export interface ValuesProblem {
   /** Dotted path into the values (`image.tag`, `ports[0]`); `(root)` for the values themselves. */
@@ -52,7 +55,7 @@ function validatorFor(schema: unknown, schemaFile: string): ValidateFunction {
   const cached = compiled.get(schema);
   if (cached) return cached;
   const dialect = String((schema as { $schema?: unknown }).$schema ?? '');
-  const AjvForDialect = dialect.includes('2020-12') ? Ajv2020 : dialect.includes('2019-09') ? Ajv2019 : Ajv07;
+  const AjvForDialect = ajvFor(dialect);
   // strict: false — chart schemas in the wild carry unknown keywords, which Helm ignores too.
   const ajv = new AjvForDialect({ allErrors: true, strict: false, validateSchema: true });
   addFormats(ajv);
