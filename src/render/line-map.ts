@@ -80,8 +80,12 @@ export function unmark(rendered: string): UnmarkedText {
     }
     for (let nl = rendered.indexOf('\n', from); nl !== -1 && nl < to; nl = rendered.indexOf('\n', nl + 1)) {
       // The text after this newline starts the next line; its origin is set by what comes first there.
-      if (nl + 1 < to) origins.push(current);
-      else started = false;
+      if (nl + 1 < to) {
+        origins.push(current);
+      } else {
+        started = false;
+        break; // (most pieces end with their line: no need to look for the next line feed)
+      }
     }
     clean += rendered.slice(from, to);
   };

@@ -3,7 +3,10 @@ import { toHelmYaml } from '../yaml/write.js';
 
 /** One YAML document as `helm template` prints it: `---`, a `# Source:` line, the object. */
 function document(template: string, object: unknown): string {
-  return `---\n# Source: ${template}\n${toHelmYaml(object).replace(/\n+$/, '')}\n`;
+  const yaml = toHelmYaml(object);
+  let end = yaml.length;
+  while (end > 0 && yaml.charCodeAt(end - 1) === 0x0a) end--;
+  return `---\n# Source: ${template}\n${end === yaml.length ? yaml : yaml.slice(0, end)}\n`;
 }
 
 /** The YAML stream of `kasane render`: every release in environment order, objects in apply order. */
