@@ -70,6 +70,17 @@ describe('kubeconfig credentials without client-node', () => {
     });
   }
 
+  it("in a pod: the service account's token (read again as the kubelet rotates it) and CA", async () => {
+    const sa = join(dir, 'serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeFileSync(join(sa, 'token'), 'first-token\n');
+    writeFileSync(join(sa, 'ca.crt'), 'CLUSTER CA');
+    const loaded = await loadKubeconfig({ env: { HOME: join(dir, 'nobody'), KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, serviceAccountDir: sa });
+    const opts: RequestOptions = {};
+    await loaded.applyToHTTPSOptions(opts);
+    expect(shown(opts)).toMatchObject({ headers: { Authorization: 'Bearer first-token' }, ca: 'CLUSTER CA' });
+  });
+
   it('an entry without what it needs fails with the same reason as client-node', async () => {
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, stringify({ 'current-context': 'ctx', clusters: [{ name: 'c', cluster: {} }], contexts: [{ name: 'ctx', context: { cluster: 'c' } }] }));
