@@ -202,8 +202,12 @@ class ReleaseState {
     this.emit({ type: 'phase-started', release: this.release.name, phase });
   }
 
+  /** releaseDigest of the release, computed once: hashing every rendered object is not free. */
+  private digest: string | undefined;
+
   plan(inventory: Inventory | undefined, hooks: HooksMode): SyncPlan {
-    return planSync(this.release, inventory, { prune: this.run.prune, hooks, desiredDigest: releaseDigest(this.release) });
+    this.digest ??= releaseDigest(this.release);
+    return planSync(this.release, inventory, { prune: this.run.prune, hooks, desiredDigest: this.digest });
   }
 
   result(status: ReleaseResult['status'], extra: { revision?: number; error?: KasaneError; rolledBackTo?: number } = {}): ReleaseResult {
