@@ -8,7 +8,7 @@
  */
 import yaml from 'js-yaml';
 import { SourceError } from '../errors.js';
-import { readSimpleYaml, UNSUPPORTED } from './fast-read.js';
+import { readJsonYaml, readSimpleYaml, UNSUPPORTED } from './fast-read.js';
 import {
   GO_BOOLEANS as BOOLEANS,
   GO_INT,
@@ -196,8 +196,10 @@ export function parseYamlStream(text: string, sourceName: string, options: Parse
   const documents: ParsedDocument[] = [];
   for (const chunk of splitDocuments(text)) {
     if (options.generalReaderOnly !== true) {
-      // Most rendered documents are plain block YAML: read those directly, the rest with js-yaml.
-      const simple = readSimpleYaml(chunk.text);
+      // Most rendered documents are plain block YAML, some values files JSON: read those directly,
+      // the rest with js-yaml.
+      let simple = readSimpleYaml(chunk.text);
+      if (simple === UNSUPPORTED) simple = readJsonYaml(chunk.text);
       if (simple !== UNSUPPORTED) {
         if (simple !== null && simple !== undefined) documents.push({ value: simple, startLine: chunk.startLine });
         continue;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSimpleYaml, UNSUPPORTED } from '../../src/yaml/fast-read.js';
+import { readJsonYaml, readSimpleYaml, UNSUPPORTED } from '../../src/yaml/fast-read.js';
 import { parseYamlStream } from '../../src/yaml/read.js';
 import { toHelmYaml } from '../../src/yaml/write.js';
 
@@ -148,6 +148,35 @@ describe('the reader for simple block YAML', () => {
       { numRuns: 2000 },
     );
     expect(taken).toBeGreaterThan(500);
+  });
+
+  it('reads JSON documents exactly as js-yaml does (or leaves them to it)', () => {
+    const json = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }).filter((v) => v !== null && typeof v === 'object'),
+      fc.dictionary(fc.constantFrom('a', 'b', '__proto__', 'x y', 'k"q', 'k\\', '\u00e9'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+    );
+    const text = fc
+      .tuple(json, fc.constantFrom(undefined, 1, 2), fc.constantFrom('', '\n', '  ', '\t'), fc.constantFrom('', 'dup', 'big', 'inf', 'neg0', 'esc'))
+      .map(([value, indent, around, twist]) => {
+        let t = JSON.stringify(value, null, indent);
+        // Twists JSON.stringify never writes: a repeated key, numbers js-yaml reads differently, escapes.
+        if (twist === 'dup' && t.startsWith('{"')) t = `{"a": 1, ${t.slice(1)}`.replace(/, }$/, '}');
+        if (twist === 'dup') t = t.replace('{"a":', '{"a": 0, "a":');
+        if (twist === 'big') t = t.replace(/^\{/, '{"big": 123456789012345678901234567890, ');
+        if (twist === 'inf') t = t.replace(/^\{/, '{"inf": 1e400, "tiny": 1e-400, ');
+        if (twist === 'neg0') t = t.replace(/^\{/, '{"z": -0, "f": -0.0, "e": 1E+2, ');
+        if (twist === 'esc') t = t.replace(/^\{/, '{"s": "a\\/b\\u00e9\\ud83d\\ude00\\t", ');
+        return around + t.replace(/, }$/, '}').replace(/\{, /, '{') + around;
+      });
+    let taken = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        if (readJsonYaml(t) !== UNSUPPORTED) taken++;
+        expectSameReading(t);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(300);
   });
 
   it('reads every YAML file of the test fixtures and examples as js-yaml does', () => {
