@@ -8,7 +8,7 @@
  * Every helper refuses hostile input (huge indents, huge printf widths) with a HelperError that
  * carries the template line, instead of hanging or allocating without bound.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type Handlebars from 'handlebars';
 import { KasaneError } from '../errors.js';
 import { withSortedKeys } from '../values/merge.js';
@@ -171,6 +171,16 @@ function title(s: string): string {
   }
   return out;
 }
+
+/**
+ * SHA-256 of the UTF-8 text, in hex. crypto.hash (Node >= 20.12) does it in one call, about twice as
+ * fast as a Hash object per call; older Node 20 releases have only the latter.
+ */
+const sha256Hex: (text: string) => string =
+  // (A namespace import: a named import of `hash` would fail to load where it does not exist.)
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
+    : (text) => nodeCrypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 function indentText(spaces: number, text: string): string {
   if (spaces < 0) throw new Misuse(`the indent must not be negative, got ${spaces}`);
@@ -349,7 +359,7 @@ function helpers(): Record<string, Helper> {
       if (bad) return `illegal base64 data at input byte ${bad.index}`;
       return Buffer.from(s, 'base64').toString('utf8');
     },
-    sha256sum: (args) => (arity('sha256sum', args, 1), createHash('sha256').update(str(args[0], 'the text'), 'utf8').digest('hex')),
+    sha256sum: (args) => (arity('sha256sum', args, 1), sha256Hex(str(args[0], 'the text'))),
     toYaml: (args) => (arity('toYaml', args, 1), toHelmYaml(args[0])),
     toJson: (args) => {
       arity('toJson', args, 1);
