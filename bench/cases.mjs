@@ -70,7 +70,7 @@ async function clusterSetup(root, objects) {
     }
   };
   const rendered = join(dir, 'rendered.yaml');
-  const render = () => writeFileSync(rendered, run(kasane('render', '--env', 'bench')));
+  const render = () => writeFileSync(rendered, run(kasane('render', '--env', 'bench', '--show-secrets')));
   const reset = () => cluster.call('reset', { namespaces: ['bench'] });
   await reset();
   const teardown = async () => {

@@ -1,5 +1,5 @@
 /**
- * Secret values never reach a diff in the clear. Each value of a Secret's `data` and `stringData` is
+ * Secret values never reach a diff, or the output of `kasane render`, in the clear. Each value of a Secret's `data` and `stringData` is
  * replaced by a mask that numbers the distinct values of that key, the old side first:
  * `*** value 1 ***`. So an unchanged value shows the same mask on both sides, a changed one shows
  * `value 1` → `value 2`, and nothing about the value (length, characters, a hash that could be
@@ -26,17 +26,16 @@ function valueBytes(field: (typeof SECRET_FIELDS)[number], value: unknown): stri
 }
 
 /**
- * Copies of before and after with Secret values masked (unless show); other kinds pass unchanged.
- * Masks are numbered per key, so equal values of one key share a mask.
+ * Masks Secret values, numbering the distinct values of each key in the order it meets them, so
+ * equal values of one key share a mask across every object it is given. `masked` counts the values
+ * replaced so far.
  */
-export function maskSecrets<T extends KubeObject | undefined, U extends KubeObject | undefined>(
-  before: T,
-  after: U,
-  opts: { show: boolean },
-): { before: T; after: U } {
-  if (opts.show || (!isSecret(before) && !isSecret(after))) return { before, after };
-  const numbers = new Map<string, Map<string, number>>();
-  const maskOne = (obj: KubeObject | undefined): KubeObject | undefined => {
+export class SecretMasker {
+  private readonly numbers = new Map<string, Map<string, number>>();
+  masked = 0;
+
+  /** A copy of obj with its `data` and `stringData` values masked; objects of other kinds as they are. */
+  mask<T extends KubeObject | undefined>(obj: T): T {
     if (!isSecret(obj)) return obj;
     const copy: KubeObject = { ...obj };
     for (const field of SECRET_FIELDS) {
@@ -44,16 +43,30 @@ export function maskSecrets<T extends KubeObject | undefined, U extends KubeObje
       if (typeof values !== 'object' || values === null) continue;
       const masked: Record<string, string> = {};
       for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
-        let seen = numbers.get(key);
-        if (!seen) numbers.set(key, (seen = new Map()));
+        let seen = this.numbers.get(key);
+        if (!seen) this.numbers.set(key, (seen = new Map()));
         const identity = valueBytes(field, value);
         let n = seen.get(identity);
         if (n === undefined) seen.set(identity, (n = seen.size + 1));
         masked[key] = maskText(n);
+        this.masked++;
       }
       copy[field] = masked;
     }
-    return copy;
-  };
-  return { before: maskOne(before) as T, after: maskOne(after) as U };
+    return copy as T;
+  }
+}
+
+/**
+ * Copies of before and after with Secret values masked (unless show); other kinds pass unchanged.
+ * Masks are numbered per key, the old side first, so equal values of one key share a mask.
+ */
+export function maskSecrets<T extends KubeObject | undefined, U extends KubeObject | undefined>(
+  before: T,
+  after: U,
+  opts: { show: boolean },
+): { before: T; after: U } {
+  if (opts.show || (!isSecret(before) && !isSecret(after))) return { before, after };
+  const masker = new SecretMasker();
+  return { before: masker.mask(before), after: masker.mask(after) };
 }

@@ -13,7 +13,8 @@ const documents = (text: string) =>
 describe('kasane render (the built binary)', () => {
   it('renders the demo environment as a YAML stream with # Source lines', async () => {
     const result = await runCli(['render', '--env', 'demo'], { repoRoot: projectRoot });
-    expect(result.stderr).toBe('');
+    // The demo's Secret has one value; it is masked unless --show-secrets.
+    expect(result.stderr).toBe('kasane: 1 Secret value masked; pass --show-secrets to print them (e.g. to pipe into kubectl apply)\n');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^---\n# Source: charts\/demo-app\/templates\/secret\.yaml\n/);
     const kinds = documents(result.stdout).map((d) => d.kind);
@@ -42,7 +43,7 @@ describe('kasane render (the built binary)', () => {
       cwd: dir,
       repoRoot: projectRoot,
     });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toMatch(/^kasane: 1 Secret value masked/);
     const deployment = (JSON.parse(result.stdout) as { kind: string; spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } }[]).find(
       (o) => o.kind === 'Deployment',
     );

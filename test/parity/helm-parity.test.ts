@@ -102,7 +102,8 @@ async function renderWithHelm(variant: Variant, scratch: string): Promise<Manife
 }
 
 async function renderWithKasane(variant: Variant, scratch: string, output: 'yaml' | 'json'): Promise<string> {
-  const args = ['render', '--env', variant.env, '-o', output];
+  // helm template prints Secret values; kasane masks them unless asked.
+  const args = ['render', '--env', variant.env, '-o', output, '--show-secrets'];
   variant.cliValues.forEach((data, i) => {
     const path = join(scratch, `${variant.env}-kasane-cli-${i}.yaml`);
     writeFileSync(path, stringify(data));

@@ -60,7 +60,7 @@ describe('kasane -o json against Helm output as kubectl reads it', () => {
     expect(read.code, read.stderr).toBe(0);
     const fromKubectl = collectManifests(parseJsonStream(read.stdout));
 
-    const kasane = await runCli(['render', '--env', 'parity', '-o', 'json'], { repoRoot: repo });
+    const kasane = await runCli(['render', '--env', 'parity', '-o', 'json', '--show-secrets'], { repoRoot: repo });
     expect(kasane.code, kasane.stderr).toBe(0);
     const fromKasane = collectManifests(JSON.parse(kasane.stdout));
 

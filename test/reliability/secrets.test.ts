@@ -1,11 +1,12 @@
 /**
  * Planted secrets never show: a Secret's values (and their base64), a Git token and a webhook secret
- * are searched for in every output of a full scenario — `kasane render` (no --show-secrets), `diff`,
+ * are searched for in every output of a full scenario — `kasane render` without --show-secrets
+ * (stdout, -o json, --output-dir files, stderr), `diff`,
  * `sync`, `history`, a failing render whose broken line holds a value, the daemon's logs, its status
  * and metrics endpoints, webhook answers, and the Kubernetes Events in the devcluster.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kasane } from '../cli/in-process.js';
@@ -79,12 +80,22 @@ describe('secrets stay out of every output', { timeout: 180_000 }, () => {
       return res;
     };
 
-    // `kasane render` prints manifests for kubectl (as `helm template` does; it has no --show-secrets
-    // in the spec): its stdout is the Secret itself. Its stderr is scanned, and so is every render error.
-    const rendered = await kasane(['render', '--env', 'demo'], r.work);
+    // `kasane render` without --show-secrets: stdout, -o json, --output-dir files and stderr are all
+    // scanned. With --show-secrets the value is there (so the scan is not passing on an empty Secret).
+    const rendered = await cli('render', ['render', '--env', 'demo']);
     expect(rendered.code).toBe(0);
-    expect(rendered.stdout).toContain(Buffer.from(PASSWORD).toString('base64'));
-    outputs['render stderr'] = rendered.stderr;
+    expect(rendered.stdout).toMatch(/kind: Secret/);
+    await cli('render -o json', ['render', '--env', 'demo', '-o', 'json']);
+    const outDir = join(r.work, 'rendered-out');
+    await cli('render --output-dir', ['render', '--env', 'demo', '--output-dir', outDir]);
+    outputs['render --output-dir files'] = readdirSync(outDir, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(outDir, f))
+      .filter((f) => statSync(f).isFile())
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    rmSync(outDir, { recursive: true, force: true });
+    const shown = await kasane(['render', '--env', 'demo', '--show-secrets'], r.work);
+    expect(shown.stdout).toContain(Buffer.from(PASSWORD).toString('base64'));
     await cli('diff before the first sync', ['diff', '--env', 'demo', ...kube]);
     expect((await cli('sync', ['sync', '--env', 'demo', ...kube])).code).toBe(0);
     r.commit(files(PASSWORD2));

@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { SecretMasker } from '../../diff/mask.js';
 import { KasaneError } from '../../errors.js';
+import type { RenderedEnvironment } from '../../model/rendered.js';
 import { toJsonList, toOutputFiles, toYamlStream } from '../../render/output.js';
 import { renderEnvironment } from '../../render/render.js';
 import type { ValueOverrides } from '../../render/values.js';
@@ -14,6 +16,7 @@ interface RenderFlags {
   values: string[];
   outputDir?: string;
   output: 'yaml' | 'json';
+  showSecrets: boolean;
 }
 
 /** `kasane render`: the manifests of an environment, as the cluster would get them. */
@@ -34,14 +37,18 @@ export function registerRender(program: Command, ctx: CliContext, done: (code: n
     })
     .option('--output-dir <dir>', 'write one file per template under DIR/<release>/<chart>/templates/ instead of printing')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('--show-secrets', 'print the values of Secrets (masked by default, as in kasane diff)', false)
     .action((flags: RenderFlags) => {
       const overrides: ValueOverrides = { valuesFiles: readValuesFiles(flags.values), set: sets };
-      const rendered = renderEnvironment({
-        repoRoot: ctx.globals().repoRoot,
-        environment: flags.env,
-        releases: flags.release,
-        overrides,
-      });
+      const { environment: rendered, masked } = withSecretsMasked(
+        renderEnvironment({
+          repoRoot: ctx.globals().repoRoot,
+          environment: flags.env,
+          releases: flags.release,
+          overrides,
+        }),
+        !flags.showSecrets,
+      );
       if (flags.outputDir !== undefined) {
         if (flags.output !== 'yaml') throw new KasaneError('--output-dir writes YAML files; drop -o json or --output-dir');
         for (const [path, content] of toOutputFiles(rendered)) {
@@ -53,8 +60,29 @@ export function registerRender(program: Command, ctx: CliContext, done: (code: n
       } else {
         ctx.stdout.write(flags.output === 'json' ? toJsonList(rendered) : toYamlStream(rendered));
       }
+      if (masked > 0) {
+        const values = masked === 1 ? '1 Secret value' : `${masked} Secret values`;
+        ctx.stderr.write(`kasane: ${values} masked; pass --show-secrets to print them (e.g. to pipe into kubectl apply)\n`);
+      }
       done(ExitCode.Ok);
     });
+}
+
+/**
+ * The environment with every Secret's `data` and `stringData` values replaced by `*** value N ***`
+ * (numbered per key, so equal values share a mask), and how many values were masked.
+ */
+function withSecretsMasked(env: RenderedEnvironment, mask: boolean): { environment: RenderedEnvironment; masked: number } {
+  if (!mask) return { environment: env, masked: 0 };
+  const masker = new SecretMasker();
+  const releases = env.releases.map((release) => ({
+    ...release,
+    objects: release.objects.map((o) => {
+      const object = masker.mask(o.object);
+      return object === o.object ? o : { ...o, object };
+    }),
+  }));
+  return { environment: { ...env, releases }, masked: masker.masked };
 }
 
 export function collect(value: string, previous: string[]): string[] {
