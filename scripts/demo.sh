@@ -51,6 +51,7 @@ kasane() { node "$root/bin/kasane.js" --repo-root "$work/repo" --kubeconfig "$wo
 
 echo
 echo "== kasane render --env demo (the manifests a sync applies; nothing is sent to the cluster)"
+echo "   Secret values are masked; kasane render --show-secrets prints them"
 kasane render --env demo
 
 echo
