@@ -1,6 +1,7 @@
 /**
- * Secret values never reach a diff, or the output of `kasane render`, in the clear. Each value of a Secret's `data` and `stringData` is
- * replaced by a mask that numbers the distinct values of that key, the old side first:
+ * Secret values never reach a diff, or the output of `kasane render`, in the clear. Each value of a
+ * Secret's `data` and `stringData` is replaced by a mask that numbers the distinct values of that key,
+ * the old side first:
  * `*** value 1 ***`. So an unchanged value shows the same mask on both sides, a changed one shows
  * `value 1` → `value 2`, and nothing about the value (length, characters, a hash that could be
  * guessed offline) is revealed. The numbering is deterministic, so the same change gives the same
