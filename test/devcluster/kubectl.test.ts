@@ -216,6 +216,7 @@ spec:
       containers: [{name: api, image: "${image}"}]
 `;
     expectOk(await applyYaml(c, manifest(2, 'api:1')));
+    expectOk(await c.kubectl(['rollout', 'status', 'deployment/api', '-n', 'diffing', '--timeout=30s']));
     const unchanged = await c.kubectl(['diff', '--server-side', '-f', c.writeFile('same.yaml', manifest(2, 'api:1'))]);
     expect(unchanged.stderr).toBe('');
     expect(unchanged).toMatchObject({ code: 0, stdout: '' });
@@ -229,6 +230,10 @@ spec:
     expect(diff.stdout).toMatch(/^\+\s+- image: api:2$/m);
     expect(diff.stdout).not.toContain('managedFields');
     expectOk(await c.kubectl(['apply', '--server-side', '-f', changed]));
+    // kubectl diff compares a GET with a dry-run PATCH made a moment later, status included (as against
+    // a real cluster): a rollout moving between the two shows up. Once it is done the diff is empty
+    // (the same wait before the first diff above).
+    expectOk(await c.kubectl(['rollout', 'status', 'deployment/api', '-n', 'diffing', '--timeout=30s']));
     expect(await c.kubectl(['diff', '--server-side', '-f', changed])).toMatchObject({ code: 0, stdout: '' });
   });
 
