@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { resolveGlobals, type CliContext } from './context.js';
 import { ExitCode } from './exit.js';
@@ -26,6 +27,16 @@ function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
   return (named.length > 0 ? named : commands).map(([, load]) => load);
 }
 
+/** kasane's version from its package.json (two levels above dist/cli/ and dist/bundle/ alike, and src/cli/). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export interface MainOptions {
   stdout?: Writable;
   stderr?: Writable;
@@ -41,6 +52,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   const program = new Command('kasane')
     .description('GitOps deployment manager for Kubernetes: render, diff, sync, and keep clusters in step with Git.')
+    .version(packageVersion(), '--version', "print kasane's version")
     .option('--repo-root <dir>', 'repository root holding charts/ and environments/', '.')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: the environment\'s cluster.context, then the current context)')
