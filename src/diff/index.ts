@@ -16,7 +16,7 @@ export {
   type ObjectDiff,
 } from './compare.js';
 export { desiredObjects, namespacesCreated, type DesiredObject } from './desired.js';
-export { maskSecrets, maskText, SecretMasker } from './mask.js';
+export { maskSecrets, maskText } from './mask.js';
 export { canonical, normalize, LAST_APPLIED_ANNOTATION } from './normalize.js';
 export { diffRendered, type RenderedDiffOptions } from './offline.js';
 export { MARKDOWN_LIMIT, printJson, printMarkdown, printReport, printText, toJsonReport, type OutputFormat } from './print.js';
