@@ -11,9 +11,9 @@ export class FieldSet {
   member = false;
   readonly children = new Map<PathElement, FieldSet>();
   /**
-   * The fieldsV1 this set was last written as, or was read from when that was written here: most
-   * writes leave most managers' sets as they were, and encoding them again is a good part of a
-   * write's cost. Cleared by insert. Encoded values are shared, so never changed in place.
+   * This node's fieldsV1 (with `.` when it is a member that has children), once encoded or read
+   * back from what this module wrote: most writes leave most of every manager's set as it was.
+   * Encoded values are shared, so never changed in place.
    */
   private encoded: Record<string, unknown> | undefined;
 
@@ -23,6 +23,10 @@ export class FieldSet {
     return set;
   }
 
+  /**
+   * Adds a path while the set is being built. A finished set is never changed: union, difference
+   * and intersection share the subtrees they leave alone, with their encodings.
+   */
   insert(path: Path): void {
     this.encoded = undefined;
     let node: FieldSet = this;
@@ -49,22 +53,21 @@ export class FieldSet {
     return node;
   }
 
+  /** Below the root, every node holds a member (empty children are never kept), so this needs no walk. */
   isEmpty(): boolean {
-    if (this.member) return false;
-    for (const c of this.children.values()) if (!c.isEmpty()) return false;
-    return true;
+    return !this.member && this.children.size === 0;
   }
 
   union(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a || b);
+    return union(this, other);
   }
 
   difference(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && !b);
+    return difference(this, other);
   }
 
   intersection(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && b);
+    return intersection(this, other);
   }
 
   /** Whether some path is a member of both sets (intersection without building it). */
@@ -89,64 +92,120 @@ export class FieldSet {
 
   /** The fieldsV1 JSON in the real server's order: `.` first, then fields, keys, values, indexes, each sorted. */
   toFieldsV1(): Record<string, unknown> {
-    this.encoded ??= this.encode();
-    return this.encoded;
-  }
-
-  private encode(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [pe, child] of sortedEntries(this.children)) {
-      const inner = child.toFieldsV1();
-      // Empty children encode as {}: an empty child that is no member is not in the set at all.
-      const hasInner = !isEmptyObject(inner);
-      if (!child.member && !hasInner) continue;
-      out[pe] = child.member && hasInner ? { '.': {}, ...inner } : inner;
+    let out = this.node();
+    if (this.member && '.' in out) {
+      // The root is the object itself, which has no `.` of its own.
+      const { '.': _self, ...rest } = out;
+      out = rest;
     }
     written.add(out);
     return out;
   }
 
+  private node(): Record<string, unknown> {
+    if (this.encoded !== undefined) return this.encoded;
+    const out: Record<string, unknown> = {};
+    if (this.member && this.children.size > 0) out['.'] = {};
+    const entries = this.children.size > 1 ? sortedEntries(this.children) : this.children;
+    for (const [pe, child] of entries) out[pe] = child.node();
+    this.encoded = out;
+    return out;
+  }
+
   static fromFieldsV1(json: unknown): FieldSet {
     const set = new FieldSet();
-    read(set, json);
     // What this module wrote is in canonical form already; what a client wrote is not trusted to be.
-    if (typeof json === 'object' && json !== null && written.has(json)) set.encoded = json as Record<string, unknown>;
+    const trusted = typeof json === 'object' && json !== null && written.has(json);
+    read(set, json, trusted);
+    if (trusted) set.encoded = json as Record<string, unknown>;
     return set;
   }
 }
 
-function isEmptyObject(o: Record<string, unknown>): boolean {
-  for (const _ in o) return false;
-  return true;
-}
-
-/** fieldsV1 values this module wrote (the stored objects' managedFields hold them). */
+/** Root fieldsV1 values this module wrote (the stored objects' managedFields hold them). */
 const written = new WeakSet<object>();
 
-function read(node: FieldSet, json: unknown): void {
+function read(node: FieldSet, json: unknown, trusted: boolean): void {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return;
-  for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+  for (const key in json) {
     if (key === '.') {
       node.member = true;
       continue;
     }
     if (!/^[fkvi]:/.test(key)) continue; // unknown element types are dropped, as upstream does
+    const value = (json as Record<string, unknown>)[key];
     const child = new FieldSet();
-    read(child, value);
-    const hasKids = typeof value === 'object' && value !== null && Object.keys(value).length > 0;
-    if (!hasKids) child.member = true;
+    read(child, value, trusted);
+    if (!hasKeys(value)) child.member = true;
+    // A child that names only unknown element types holds nothing.
+    if (child.isEmpty()) continue;
+    if (trusted) (child as unknown as { encoded: unknown }).encoded = value;
     node.children.set(key, child);
   }
 }
 
-function combine(a: FieldSet | undefined, b: FieldSet | undefined, op: (x: boolean, y: boolean) => boolean): FieldSet {
+function hasKeys(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  for (const _ in v) return true;
+  return false;
+}
+
+/** A node with the same members and children as `a`, for a result that differs from it. */
+function copyOf(a: FieldSet): FieldSet {
   const out = new FieldSet();
-  out.member = op(a?.member ?? false, b?.member ?? false);
-  const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
-  for (const k of keys) {
-    const child = combine(a?.children.get(k), b?.children.get(k), op);
-    // Children are only kept when non-empty, so this is emptiness without a walk.
-    if (child.member || child.children.size > 0) out.children.set(k, child);
+  out.member = a.member;
+  for (const [k, c] of a.children) out.children.set(k, c);
+  return out;
+}
+
+function union(a: FieldSet, b: FieldSet): FieldSet {
+  if (a === b || b.isEmpty()) return a;
+  if (a.isEmpty()) return b;
+  let out: FieldSet | undefined;
+  for (const [k, bc] of b.children) {
+    const ac = a.children.get(k);
+    const c = ac === undefined ? bc : union(ac, bc);
+    if (c === ac) continue;
+    out ??= copyOf(a);
+    out.children.set(k, c);
+  }
+  if (b.member && !a.member) {
+    out ??= copyOf(a);
+    out.member = true;
+  }
+  return out ?? a;
+}
+
+function difference(a: FieldSet, b: FieldSet): FieldSet {
+  if (b.isEmpty() || a.isEmpty()) return a;
+  if (a === b) return new FieldSet();
+  let out: FieldSet | undefined;
+  for (const [k, bc] of b.children) {
+    const ac = a.children.get(k);
+    if (ac === undefined) continue;
+    const c = difference(ac, bc);
+    if (c === ac) continue;
+    out ??= copyOf(a);
+    if (c.isEmpty()) out.children.delete(k);
+    else out.children.set(k, c);
+  }
+  if (a.member && b.member) {
+    out ??= copyOf(a);
+    out.member = false;
+  }
+  return out ?? a;
+}
+
+function intersection(a: FieldSet, b: FieldSet): FieldSet {
+  if (a === b) return a;
+  const out = new FieldSet();
+  out.member = a.member && b.member;
+  const [small, large] = a.children.size <= b.children.size ? [a, b] : [b, a];
+  for (const [k, sc] of small.children) {
+    const lc = large.children.get(k);
+    if (lc === undefined) continue;
+    const c = intersection(sc, lc);
+    if (!c.isEmpty()) out.children.set(k, c);
   }
   return out;
 }
