@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../model/object.js';
 import { applyStructuralSchema } from './crschema.js';
+import { cloneJson, copyStored } from './clone.js';
 import { applyDefaults } from './defaults.js';
-import { pruneUndeclaredFields } from './fields.js';
+import { pruneUndeclaredFields, undeclaredFields } from './fields.js';
 import {
   PatchError,
   conflictCauses,
@@ -233,7 +234,7 @@ export class Cluster {
 
   /** The object as a client sees it at the requested version: a deep copy the caller may change. */
   present(type: ResourceType, version: string, o: KubeObject): KubeObject {
-    const copy = structuredClone(o);
+    const copy = cloneJson(o);
     copy.apiVersion = apiVersionOf(type.group, version);
     return copy;
   }
@@ -381,7 +382,7 @@ export class Cluster {
     if (!type.custom) {
       // Server-side apply types the configuration by the kind's schema: an undeclared field fails it,
       // whatever fieldValidation says (the real server answers 500 here).
-      const undeclared = pruneUndeclaredFields(type.group, structuredClone(applied));
+      const undeclared = undeclaredFields(type.group, applied);
       if (undeclared.length > 0) {
         const problems = undeclared.map((f) => `.${f}: field not declared in schema`);
         const detail = problems.length === 1 ? problems[0] : `errors:\n  ${problems.join('\n  ')}`;
@@ -410,7 +411,7 @@ export class Cluster {
   /** Parses a request body into an object of this type, checking what the URL says about it. */
   private checkBody(type: ResourceType, version: string, namespace: string | undefined, name: string | undefined, body: unknown): KubeObject {
     if (!isObj(body)) throw badRequest('the body of the request was not a Kubernetes object');
-    const o = structuredClone(body) as KubeObject;
+    const o = cloneJson(body) as KubeObject;
     if (!isObj(o.metadata)) o.metadata = {};
     const apiVersion = apiVersionOf(type.group, version);
     if (o.kind !== undefined && o.kind !== type.kind) {
@@ -457,7 +458,7 @@ export class Cluster {
   ): KubeObject {
     const key = typeKey(type);
     const statusOnly = live !== undefined && opts.subresource === 'status';
-    let o = owned ? candidate : statusOnly ? { ...candidate } : structuredClone(candidate);
+    let o = owned ? candidate : statusOnly ? { ...candidate } : cloneJson(candidate);
     o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
     o.kind = type.kind;
     const timestamp = now();
@@ -475,16 +476,16 @@ export class Cluster {
       if (key === NAMESPACES) o['spec'] = { finalizers: [NAMESPACE_FINALIZER], ...(isObj(o['spec']) ? o['spec'] : {}) };
     } else {
       if (statusOnly) {
-        const copy = <T>(v: T): T => (owned || v === undefined ? v : structuredClone(v));
+        const copy = <T>(v: T): T => (owned || v === undefined ? v : cloneJson(v));
         const status = copy(candidate['status']);
-        o = structuredClone(live);
+        o = copyStored(live);
         o.apiVersion = apiVersionOf(type.group, type.versions[0] ?? version);
         if (status === undefined) delete o['status'];
         else o['status'] = status;
         if (!recordManager) o.metadata['managedFields'] = copy(candidate.metadata['managedFields']);
       } else if (type.status) {
         if (live['status'] === undefined) delete o['status'];
-        else o['status'] = structuredClone(live['status']);
+        else o['status'] = cloneJson(live['status']);
       }
       for (const field of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion']) {
         if (live.metadata[field] === undefined) delete o.metadata[field];
@@ -492,7 +493,7 @@ export class Cluster {
       }
       o.metadata.name = live.metadata.name;
       if (type.namespaced) o.metadata.namespace = live.metadata.namespace;
-      if (key === NAMESPACES && opts.subresource !== 'status') o['spec'] = structuredClone(live['spec']);
+      if (key === NAMESPACES && opts.subresource !== 'status') o['spec'] = cloneJson(live['spec']);
       if (live.metadata['deletionTimestamp'] !== undefined) {
         const added = finalizers(o).filter((f) => !finalizers(live).includes(f));
         if (added.length > 0) {

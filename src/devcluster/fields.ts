@@ -88,9 +88,9 @@ const KINDS: Record<string, Shape> = {
   'apiextensions.k8s.io/CustomResourceDefinition': fields(SPEC_AND_STATUS),
 };
 
-function prune(value: unknown, shape: Shape, path: string, unknown: string[]): void {
+function prune(value: unknown, shape: Shape, path: string, unknown: string[], remove: boolean): void {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => prune(item, shape, `${path}[${i}]`, unknown));
+    value.forEach((item, i) => prune(item, shape, `${path}[${i}]`, unknown, remove));
     return;
   }
   if (!isObj(value)) return;
@@ -99,18 +99,27 @@ function prune(value: unknown, shape: Shape, path: string, unknown: string[]): v
     const childPath = path === '' ? key : `${path}.${key}`;
     if (declared === undefined) {
       unknown.push(childPath);
-      delete value[key];
+      if (remove) delete value[key];
     } else if (declared !== true) {
-      prune(value[key], declared, childPath, unknown);
+      prune(value[key], declared, childPath, unknown, remove);
     }
   }
 }
 
-/** Removes the fields a built-in kind does not declare from `o`; returns their paths. */
-export function pruneUndeclaredFields(group: string, o: Obj): string[] {
+function walk(group: string, o: Obj, remove: boolean): string[] {
   const shape = KINDS[`${group}/${String(o['kind'])}`];
   if (shape === undefined) return [];
   const unknown: string[] = [];
-  prune(o, { apiVersion: true, kind: true, metadata: METADATA, ...shape }, '', unknown);
+  prune(o, { apiVersion: true, kind: true, metadata: METADATA, ...shape }, '', unknown, remove);
   return unknown;
+}
+
+/** Removes the fields a built-in kind does not declare from `o`; returns their paths. */
+export function pruneUndeclaredFields(group: string, o: Obj): string[] {
+  return walk(group, o, true);
+}
+
+/** The paths of the fields a built-in kind does not declare in `o`, which is left as it is. */
+export function undeclaredFields(group: string, o: Obj): string[] {
+  return walk(group, o, false);
 }

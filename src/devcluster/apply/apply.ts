@@ -4,6 +4,7 @@
  * over) changes to fields other managers own.
  */
 import type { KubeObject } from '../../model/object.js';
+import { cloneJson, copyStored } from '../clone.js';
 import { PatchError } from './errors.js';
 import { FieldSet, pathString } from './fieldset.js';
 import {
@@ -45,8 +46,13 @@ export interface ApplyInput {
 
 /** Splits an object into its body (no managedFields) and its managers. */
 export function withoutManagedFields(obj: KubeObject): { body: KubeObject; managers: Managers } {
-  const { managedFields, ...metadata } = obj.metadata;
-  return { body: { ...obj, metadata }, managers: decodeManagedFields(managedFields) };
+  return { body: withoutManagedFieldsBody(obj), managers: decodeManagedFields(obj.metadata.managedFields) };
+}
+
+/** The object without its managedFields. */
+export function withoutManagedFieldsBody(obj: KubeObject): KubeObject {
+  const { managedFields: _managedFields, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 export function withManagedFields(body: KubeObject, managers: Managers): KubeObject {
@@ -57,13 +63,13 @@ export function withManagedFields(body: KubeObject, managers: Managers): KubeObj
 }
 
 export function serverSideApply(input: ApplyInput): ApplyResult {
-  const applied = structuredClone(input.applied);
+  const applied = cloneJson(input.applied);
   for (const field of SERVER_METADATA) delete applied.metadata[field];
   // Fields the endpoint resets are neither written nor owned, as upstream's reset-fields strategies do.
   for (const field of input.resetFields ?? []) if (field !== 'metadata') delete applied[field];
   const schema = schemaFor(applied.apiVersion, applied.kind);
 
-  const live = input.live ? withoutManagedFields(structuredClone(input.live)) : undefined;
+  const live = input.live ? withoutManagedFields(copyStored(input.live)) : undefined;
   const liveBody: KubeObject = live?.body ?? { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   const managers: Managers = live?.managers ?? new Map();
   if (live && managers.size === 0) {

@@ -3,7 +3,7 @@
  * it added or changed; other managers lose what changed under them or was removed.
  */
 import type { KubeObject } from '../../model/object.js';
-import { withManagedFields, withoutManagedFields } from './apply.js';
+import { withManagedFields, withoutManagedFields, withoutManagedFieldsBody } from './apply.js';
 import { SERVER_FIELDS, identityOf, type ManagerEntry, type Managers } from './managed.js';
 import { schemaFor, withZeroValues, zeroObject } from './schema.js';
 import { compare, deepEqual } from './typed.js';
@@ -22,15 +22,16 @@ export interface UpdateInput {
  * result shares everything below metadata with `after`.
  */
 export function recordUpdate(input: UpdateInput): KubeObject {
-  const after = withoutManagedFields(input.after);
+  // A status write keeps the managedFields it was sent: only the main resource takes them from the client.
+  const after = input.subresource === undefined ? withoutManagedFields(input.after) : { body: withoutManagedFieldsBody(input.after), managers: undefined };
   const sent = input.after.metadata['managedFields'];
   // A client may write managedFields itself; `[{}]` (entries that say nothing) clears them.
-  if (Array.isArray(sent) && sent.length > 0 && input.subresource === undefined) {
+  if (Array.isArray(sent) && sent.length > 0 && after.managers !== undefined) {
     if (after.managers.size === 0) return after.body;
   }
   const before = input.before ? withoutManagedFields(input.before) : undefined;
   const managers: Managers =
-    after.managers.size > 0 && input.subresource === undefined ? after.managers : (before?.managers ?? new Map());
+    after.managers !== undefined && after.managers.size > 0 ? after.managers : (before?.managers ?? new Map());
 
   const schema = schemaFor(after.body.apiVersion, after.body.kind);
   const { apiVersion, kind } = after.body;
