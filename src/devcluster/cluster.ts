@@ -122,8 +122,17 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+let second = -1;
+let secondText = '';
+
+/** The time in RFC 3339 seconds, as metadata timestamps are written (made once per second: every write asks). */
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== second) {
+    second = s;
+    secondText = new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return secondText;
 }
 
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';

@@ -106,8 +106,14 @@ export class FieldSet {
     if (this.encoded !== undefined) return this.encoded;
     const out: Record<string, unknown> = {};
     if (this.member && this.children.size > 0) out['.'] = {};
-    const entries = this.children.size > 1 ? sortedEntries(this.children) : this.children;
-    for (const [pe, child] of entries) out[pe] = child.node();
+    if (this.children.size === 1) {
+      for (const [pe, child] of this.children) out[pe] = child.node();
+    } else if (this.children.size > 1) {
+      const keys = [...this.children.keys()];
+      // Fields alone (most nodes) sort as plain strings; other element types need their own order.
+      keys.sort(keys.every(isFieldPE) ? undefined : comparePathElements);
+      for (const pe of keys) out[pe] = this.children.get(pe)!.node();
+    }
     this.encoded = out;
     return out;
   }
@@ -121,6 +127,8 @@ export class FieldSet {
     return set;
   }
 }
+
+const isFieldPE = (pe: PathElement): boolean => pe.charCodeAt(0) === 102 /* f */ && pe.charCodeAt(1) === 58; /* : */
 
 /** Root fieldsV1 values this module wrote (the stored objects' managedFields hold them). */
 const written = new WeakSet<object>();
