@@ -88,14 +88,43 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Characters URLSearchParams leaves as they are; text made only of them needs no encoding. */
+const PLAIN = /^[A-Za-z0-9*._-]*$/;
+
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
+  let text = '';
+  let params: URLSearchParams | undefined;
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined) continue;
+    const v = String(value);
+    if (params === undefined && PLAIN.test(key) && PLAIN.test(v)) {
+      // Most queries (fieldManager=kasane&force=true) need no encoding: no URLSearchParams for them.
+      text += `${text ? '&' : ''}${key}=${v}`;
+      continue;
+    }
+    params ??= new URLSearchParams(text);
+    params.set(key, v);
   }
-  const text = params.toString();
+  if (params !== undefined) text = params.toString();
   return text ? `?${text}` : '';
+}
+
+/** The whole body of a response, as text. */
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+    res.on('close', () => {
+      if (res.complete) return;
+      const err = new Error('the connection closed before the whole answer arrived') as NodeJS.ErrnoException;
+      err.code = 'ECONNRESET';
+      reject(err);
+    });
+  });
 }
 
 export class Transport {
@@ -103,6 +132,8 @@ export class Transport {
   requests = 0;
   private agent: http.Agent | undefined;
   private readonly base: URL;
+  /** Where every request goes: the server's host, port and path prefix, read from its URL once. */
+  private readonly target: { protocol: string; hostname: string; port: string; prefix: string; auth?: string };
   private staticAuth: { headers: Record<string, string>; auth?: string } | undefined;
   private readonly dynamicAuth: boolean;
 
@@ -111,6 +142,14 @@ export class Transport {
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
   ) {
     this.base = new URL(kube.server);
+    this.target = {
+      protocol: this.base.protocol,
+      // A bracketed IPv6 literal is a hostname without its brackets.
+      hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.base.port,
+      prefix: this.base.pathname.replace(/\/+$/, ''),
+      ...(this.base.username ? { auth: `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}` } : {}),
+    };
     const user = kube.user;
     // Tokens from exec plugins, auth providers and token files can change while kasane runs.
     this.dynamicAuth = Boolean(user && (user.exec || user.authProvider));
@@ -151,24 +190,25 @@ export class Transport {
     return { ...found, agent: this.agent };
   }
 
-  private url(req: HttpRequest): URL {
-    const prefix = this.base.pathname.replace(/\/+$/, '');
-    return new URL(`${this.base.origin}${prefix}${req.path}${buildQuery(req.query)}`);
-  }
-
   /** One try; resolves with the response stream, rejects on a connection failure. */
   private async send(req: HttpRequest, signal?: AbortSignal): Promise<IncomingMessage> {
     const { headers, auth, agent } = await this.credentials();
-    const url = this.url(req);
-    const lib = url.protocol === 'http:' ? http : https;
+    const { protocol, hostname, port, prefix } = this.target;
+    // Credentials in the server's URL count unless the kubeconfig's own take their place.
+    const userinfo = auth ?? this.target.auth;
+    const lib = protocol === 'http:' ? http : https;
     this.requests++;
     return new Promise<IncomingMessage>((resolve, reject) => {
+      // Request options rather than a URL: the same request without parsing and re-splitting a URL each time.
       const request = lib.request(
-        url,
         {
+          protocol,
+          hostname,
+          ...(port ? { port } : {}),
+          path: `${prefix}${req.path}${buildQuery(req.query)}`,
           method: req.method,
           agent,
-          ...(auth ? { auth } : {}),
+          ...(userinfo ? { auth: userinfo } : {}),
           headers: {
             ...headers,
             Accept: req.accept ?? 'application/json',
@@ -206,9 +246,7 @@ export class Transport {
       let response: HttpResponse;
       try {
         const res = await this.send(timed);
-        const chunks: Buffer[] = [];
-        for await (const chunk of res) chunks.push(chunk as Buffer);
-        response = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), afterDrop, tries: attempt };
+        response = { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res), afterDrop, tries: attempt };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (req.retryDropped !== false && attempt < this.policy.maxAttempts && code !== undefined && RETRY_CODES.has(code)) {

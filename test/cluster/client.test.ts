@@ -92,6 +92,17 @@ describe('cluster client', () => {
     expect((await client.list('v1', 'ConfigMap', { namespace: 'default', labelSelector: '' })).filter((o) => o.metadata.name?.startsWith('page-'))).toHaveLength(12);
   });
 
+  it('a label selector with spaces, commas, parentheses and an equals sign reaches the server intact', async () => {
+    const labelled = (name: string, tier: string): KubeObject => ({ ...cm(name), metadata: { name, namespace: 'default', labels: { tier, 'app.kubernetes.io/name': 'web' } } });
+    await client.apply(labelled('front', 'front'));
+    await client.apply(labelled('back', 'back'));
+    await client.apply(labelled('batch', 'batch'));
+    const names = async (labelSelector: string): Promise<string[]> =>
+      (await client.list('v1', 'ConfigMap', { namespace: 'default', labelSelector })).map((o) => o.metadata.name ?? '').sort();
+    expect(await names('tier in (front, back),app.kubernetes.io/name=web')).toEqual(['back', 'front']);
+    expect(await names('tier notin (front),app.kubernetes.io/name!=other')).toEqual(['back', 'batch']);
+  });
+
   it('a field another manager changed is a ConflictError naming the field and the manager; force takes it', async () => {
     await client.apply(deployment(2));
     const scaled = await cluster().kubectl(['scale', 'deployment', 'web', '-n', 'default', '--replicas=5']);
