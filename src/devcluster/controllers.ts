@@ -95,6 +95,13 @@ export class Controllers {
     this.timers.set(key, timer);
   }
 
+  private cancel(key: string): void {
+    const existing = this.timers.get(key);
+    if (existing === undefined) return;
+    clearTimeout(existing);
+    this.timers.delete(key);
+  }
+
   /** Writes status to the live object, if it is still the same object. */
   private writeStatus(resource: string, target: KubeObject, status: (live: KubeObject) => Obj | undefined): void {
     const live = this.cluster.store.get(resource, target.metadata.namespace, target.metadata.name ?? '');
@@ -120,6 +127,9 @@ export class Controllers {
 
   /** Brings a workload's ReplicaSet and Pods in line with its spec, then reports it rolled out. */
   private rollOut(resource: string, target: KubeObject): void {
+    // This reads the workload as it is now: a rollout still scheduled for it would only repeat this
+    // one (a Deployment rolls out its new ReplicaSet at once). Later changes schedule their own.
+    this.cancel(`${resource}/${String(target.metadata['uid'])}`);
     const live = this.cluster.store.get(resource, target.metadata.namespace, target.metadata.name ?? '');
     if (live === undefined || live.metadata['uid'] !== target.metadata['uid'] || live.metadata['deletionTimestamp'] !== undefined) return;
     const spec = obj(live['spec']);
