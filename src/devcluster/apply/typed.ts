@@ -174,52 +174,84 @@ export interface Comparison {
   readonly removed: FieldSet;
 }
 
+/**
+ * Where a comparison is in the object: a path element under its parent, and the nodes of the
+ * result sets made for it so far. Nodes are made when something is recorded at or below it, so an
+ * unchanged subtree costs no path and no node.
+ */
+interface At {
+  readonly parent: At | undefined;
+  readonly pe: PathElement;
+  readonly nodes: (FieldSet | undefined)[];
+}
+
+const ADDED = 0;
+const MODIFIED = 1;
+const REMOVED = 2;
+
 /** What changed from `before` to `after`: a map or list that appears or vanishes counts as a node too. */
 export function compare(before: unknown, after: unknown, s: SchemaNode | undefined): Comparison {
-  const res = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const cmp = (l: unknown, r: unknown, cs: SchemaNode | undefined, path: Path): void => {
+  const sets = [new FieldSet(), new FieldSet(), new FieldSet()];
+  const root: At = { parent: undefined, pe: '', nodes: sets };
+  const nodeAt = (at: At, which: number): FieldSet => {
+    let node = at.nodes[which];
+    if (node !== undefined) return node;
+    const parent = nodeAt(at.parent!, which);
+    node = parent.children.get(at.pe);
+    if (node === undefined) {
+      node = new FieldSet();
+      parent.children.set(at.pe, node);
+    }
+    at.nodes[which] = node;
+    return node;
+  };
+  const mark = (at: At, which: number): void => {
+    nodeAt(at, which).member = true;
+  };
+  const cmp = (l: unknown, r: unknown, cs: SchemaNode | undefined, at: At): void => {
     if (l === undefined && r === undefined) return;
     const ls = l === undefined ? undefined : shape(l, cs);
     const rs = r === undefined ? undefined : shape(r, cs);
     if (l !== undefined && r !== undefined) {
       // A null container is an empty one that already exists (Go zero values), not a change of type.
-      if (l === null && granular(rs)) return descend(undefined, r, cs, rs!, path);
-      if (r === null && granular(ls)) return descend(l, undefined, cs, ls!, path);
+      if (l === null && granular(rs)) return descend(undefined, r, cs, rs!, at);
+      if (r === null && granular(ls)) return descend(l, undefined, cs, ls!, at);
       if (ls === rs && granular(ls)) {
         // Equal values hold no change: a plain walk proves it far cheaper than descending by path
         // elements (a status write leaves the whole spec as it was).
-        if (!(isEmptyValue(l) && isEmptyValue(r)) && !deepEqual(l, r)) descend(l, r, cs, ls!, path);
+        if (!(isEmptyValue(l) && isEmptyValue(r)) && !deepEqual(l, r)) descend(l, r, cs, ls!, at);
         return;
       }
       if (granular(ls) || granular(rs)) {
-        cmp(l, undefined, cs, path);
-        cmp(undefined, r, cs, path);
-      } else if (!deepEqual(l, r)) res.modified.insert(path);
+        cmp(l, undefined, cs, at);
+        cmp(undefined, r, cs, at);
+      } else if (!deepEqual(l, r)) mark(at, MODIFIED);
       return;
     }
-    const [v, sh, into] = l === undefined ? [r, rs!, res.added] : [l, ls!, res.removed];
-    into.insert(path);
+    const [v, sh, into] = l === undefined ? [r, rs!, ADDED] : [l, ls!, REMOVED];
+    mark(at, into);
     if (granular(sh) && !isEmptyValue(v)) {
-      if (l === undefined) descend(undefined, r, cs, sh, path);
-      else descend(l, undefined, cs, sh, path);
+      if (l === undefined) descend(undefined, r, cs, sh, at);
+      else descend(l, undefined, cs, sh, at);
     }
   };
-  const descend = (l: unknown, r: unknown, cs: SchemaNode | undefined, sh: Shape, path: Path): void => {
+  const descend = (l: unknown, r: unknown, cs: SchemaNode | undefined, sh: Shape, at: At): void => {
+    // The path only names an element in errors of strict reads; comparisons read leniently.
     const byPE = new Map<PathElement, [unknown, unknown, SchemaNode | undefined]>();
     if (l !== undefined) {
-      for (const e of entries(l, cs, sh, path, false)) if (!byPE.has(e.pe)) byPE.set(e.pe, [e.value, undefined, e.schema]);
+      for (const e of entries(l, cs, sh, [], false)) if (!byPE.has(e.pe)) byPE.set(e.pe, [e.value, undefined, e.schema]);
     }
     if (r !== undefined) {
-      for (const e of entries(r, cs, sh, path, false)) {
+      for (const e of entries(r, cs, sh, [], false)) {
         const prev = byPE.get(e.pe);
         if (prev && prev[1] !== undefined) continue;
         byPE.set(e.pe, [prev?.[0], e.value, e.schema]);
       }
     }
-    for (const [pe, [lv, rv, es]] of byPE) cmp(lv, rv, es, [...path, pe]);
+    for (const [pe, [lv, rv, es]] of byPE) cmp(lv, rv, es, { parent: at, pe, nodes: [] });
   };
-  cmp(before, after, s, []);
-  return res;
+  cmp(before, after, s, root);
+  return { added: sets[ADDED]!, modified: sets[MODIFIED]!, removed: sets[REMOVED]! };
 }
 
 /**
