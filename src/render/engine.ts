@@ -5,6 +5,7 @@ import { KasaneError } from '../errors.js';
 import { compareGoStrings } from '../yaml/go-scalars.js';
 import { TemplateError } from './errors.js';
 import { HelperError, registerHelpers, type HelperHost } from './helpers.js';
+import { flat } from './flat.js';
 import { countNewlines, markLines, unmark, type UnmarkedText } from './line-map.js';
 
 // Blocked prototype lookups (`{{constructor}}`) render as nothing, silently: the template language
@@ -317,14 +318,16 @@ export class ChartRenderer {
 /**
  * `{{#each}}` over a map visits keys in Go's sorted order, as `range` does in a Helm chart: output
  * then depends on the values, never on the order their keys were written in. Lists, and everything
- * that is not a plain map, go to the built-in.
+ * that is not a plain map, go to the built-in. Every iteration's output is made flat (see flat()): a
+ * loop over thousands of items otherwise leaves a rope of millions of pieces until the text is parsed.
  */
 function iterateMapsInGoOrder(hb: typeof Handlebars): void {
   const builtin = hb.helpers['each'] as Handlebars.HelperDelegate;
   hb.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
     const map = typeof context === 'function' ? (context as () => unknown).call(this) : context;
     if (map === null || typeof map !== 'object' || Array.isArray(map) || Symbol.iterator in map) {
-      return builtin.call(this, map, options);
+      const fn = options.fn;
+      return builtin.call(this, map, { ...options, fn: (c: unknown, o?: Handlebars.RuntimeOptions) => flat(fn(c, o)) });
     }
     const record = map as Record<string, unknown>;
     const keys = Object.keys(record).sort(compareGoStrings);
@@ -333,7 +336,7 @@ function iterateMapsInGoOrder(hb: typeof Handlebars): void {
     return keys
       .map((key, index) => {
         if (data !== undefined) Object.assign(data, { key, index, first: index === 0, last: index === keys.length - 1 });
-        return options.fn(record[key], { data, blockParams: [record[key], key] });
+        return flat(options.fn(record[key], { data, blockParams: [record[key], key] }));
       })
       .join('');
   });

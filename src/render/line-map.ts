@@ -1,3 +1,5 @@
+import { flat } from './flat.js';
+
 /**
  * Maps lines of rendered text back to lines of the template that produced them.
  *
@@ -12,6 +14,9 @@ const OPEN = '\uE000';
 const CLOSE = '\uE001';
 /** Blocks whose content Handlebars emits as-is. */
 const PASS_THROUGH_BLOCKS: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with']);
+
+/** Pieces of clean text joined into one flat block before the next block starts. */
+const BLOCK_PIECES = 256;
 
 const marker = (line: number): string => `${OPEN}${line}${CLOSE}`;
 
@@ -67,7 +72,10 @@ export interface UnmarkedText {
 export function unmark(rendered: string): UnmarkedText {
   if (!rendered.includes(OPEN)) return { text: rendered, templateLineOf: () => 1 };
   const origins: number[] = [];
-  let clean = '';
+  /** The clean text in flat blocks of at most BLOCK_PIECES pieces (see flat()). */
+  const blocks: string[] = [];
+  let block = '';
+  let pieces = 0;
   let current = 1;
   /** Whether the origin of the rendered line being read is known (text other than markers was seen). */
   let started = false;
@@ -87,7 +95,12 @@ export function unmark(rendered: string): UnmarkedText {
         break; // (most pieces end with their line: no need to look for the next line feed)
       }
     }
-    clean += rendered.slice(from, to);
+    block += rendered.slice(from, to);
+    if (++pieces === BLOCK_PIECES) {
+      blocks.push(flat(block));
+      block = '';
+      pieces = 0;
+    }
   };
   for (let open = rendered.indexOf(OPEN); open !== -1; open = rendered.indexOf(OPEN, open + 1)) {
     let end = open + 1;
@@ -102,7 +115,7 @@ export function unmark(rendered: string): UnmarkedText {
   take(rendered.length);
   if (!started) origins.push(current);
   return {
-    text: clean,
+    text: blocks.length === 0 ? block : blocks.join('') + block,
     templateLineOf: (renderedLine) => origins[Math.min(Math.max(renderedLine, 1), origins.length) - 1] ?? 1,
   };
 }
