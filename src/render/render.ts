@@ -122,15 +122,17 @@ function renderRelease(
     return [];
   }
   const objects: SourcedObject[] = [];
+  const last = chart.templates[chart.templates.length - 1];
   for (const template of chart.templates) {
     const staticProblems = renderer.check(template);
     if (staticProblems.length > 0) {
       problems.push(...staticProblems);
       continue;
     }
-    // Each template gets its own copy of the values: a helper that mutates (merge) cannot leak into the next.
+    // Each template gets its own copy of the values: a helper that mutates (merge) cannot leak into
+    // the next. The last one takes the values themselves (releaseValues made them for this release).
     const context: TemplateContext = {
-      Values: structuredClone(values),
+      Values: template === last ? values : structuredClone(values),
       Release: { Name: release.name, Namespace: release.namespace },
       Chart: { Name: chart.metadata.name, Version: chart.metadata.version, AppVersion: chart.metadata.appVersion ?? '' },
       Environment: { Name: env.name },

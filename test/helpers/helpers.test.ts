@@ -120,6 +120,11 @@ describe('merge follows Sprig: the first map wins and is filled in place', () =>
     expect(render('{{toJson (merge Values.a Values.b)}}', ctx)).toBe('{"nested":{"p":1,"q":2},"x":1,"y":"b","z":3}');
   });
 
+  it('dict keeps a __proto__ key as a key, sorted among the others', () => {
+    expect(render('{{toJson (dict "b" 1 "__proto__" "x" "a" 2)}}')).toBe('{"__proto__":"x","a":2,"b":1}');
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
   it('never writes through __proto__', () => {
     render('{{toJson (merge (dict) (fromJson "{\\"__proto__\\": {\\"polluted\\": true}}"))}}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

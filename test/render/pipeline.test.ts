@@ -62,6 +62,24 @@ describe('values layering', () => {
     expect(data['asString']).toBe('5');
   });
 
+  it('a template that changes its values (merge) changes them for itself only', () => {
+    // Templates render in file order: a.yaml merges into Values.extra, b.yaml and the next release must not see it.
+    const mutate = '{{#with (merge Values.extra (dict "added" "yes"))}}{{/with}}';
+    const show = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-{{Release.Name}}\ndata:\n  added: "{{Values.extra.added}}"\n`;
+    const root = writeRepo({
+      'charts/app/Chart.yaml': chartYaml(),
+      'charts/app/values.yaml': 'extra: {kept: "1"}\n',
+      'charts/app/templates/a.yaml': `${mutate}${show('a')}`,
+      'charts/app/templates/b.yaml': show('b'),
+      'charts/app/templates/c.yaml': `${show('c')}${mutate}`,
+      'environments/test.yaml': 'releases:\n  - name: one\n    chart: app\n  - name: two\n    chart: app\n',
+    });
+    const added = Object.fromEntries(
+      objectsOf(render(root)).map((o) => [(o['metadata'] as { name: string }).name, (o['data'] as { added: string }).added]),
+    );
+    expect(added).toEqual({ 'a-one': 'yes', 'b-one': '', 'c-one': '', 'a-two': 'yes', 'b-two': '', 'c-two': '' });
+  });
+
   it('a missing values file is an error at its line in the environment file', () => {
     const root = writeRepo({
       'charts/app/Chart.yaml': chartYaml(),
