@@ -26,6 +26,10 @@ const LINE_REST = /^ *(?: #.*)?$/;
 const JSON_ESCAPES_ONLY = /^(?:[^\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*$/;
 const MAX_DEPTH = 100;
 
+/** First characters of a plain value the reader leaves to js-yaml: > & * ! % @ ` , ] } # ? : */
+const OUTSIDE_START = new Uint8Array(0x80);
+for (const c of '>&*!%@`,]}#?:') OUTSIDE_START[c.charCodeAt(0)] = 1;
+
 const SPACE = 0x20;
 const DASH = 0x2d;
 const HASH = 0x23;
@@ -118,7 +122,8 @@ class Reader {
     if (depth > MAX_DEPTH) giveUp();
     const start = this.starts[this.line]!;
     if (this.isItem(start)) return this.sequence(column, depth);
-    if (this.key(start) !== undefined) return this.mapping(column, depth);
+    const key = this.key(start);
+    if (key !== undefined) return this.mapping(column, depth, key);
     return giveUp();
   }
 
@@ -144,10 +149,13 @@ class Reader {
       } else {
         const inner = this.column(p);
         this.starts[this.line] = p;
-        if (this.isItem(p) || this.key(p) !== undefined) {
+        if (this.isItem(p)) {
           items.push(this.node(inner, depth + 1));
         } else {
-          items.push(this.inlineValue(p, column));
+          const key = this.key(p);
+          if (key === undefined) items.push(this.inlineValue(p, column));
+          else if (depth + 1 > MAX_DEPTH) giveUp();
+          else items.push(this.mapping(inner, depth + 1, key));
         }
       }
       const next = this.nextContent();
@@ -157,12 +165,12 @@ class Reader {
     }
   }
 
-  private mapping(column: number, depth: number): Record<string, unknown> {
+  /** A block map whose first key, on the current line, the caller read with key() (so `after` is set). */
+  private mapping(column: number, depth: number, firstKey: string): Record<string, unknown> {
     const { text } = this;
     const map: Record<string, unknown> = {};
+    let key = firstKey;
     for (;;) {
-      const key = this.key(this.starts[this.line]!);
-      if (key === undefined) giveUp();
       if (key === '__proto__' || Object.hasOwn(map, key)) giveUp();
       const end = this.ends[this.line]!;
       let p = this.after;
@@ -180,7 +188,12 @@ class Reader {
       }
       map[key] = value;
       const next = this.nextContent();
-      if (next === column && !this.isItem(this.starts[this.line]!)) continue;
+      if (next === column && !this.isItem(this.starts[this.line]!)) {
+        const nextKey = this.key(this.starts[this.line]!);
+        if (nextKey === undefined) giveUp();
+        key = nextKey;
+        continue;
+      }
       if (next >= column) giveUp();
       return map;
     }
@@ -205,16 +218,18 @@ class Reader {
     const colon = indexIn(text, 0x3a, offset, end);
     if (colon === -1) return undefined;
     if (colon + 1 !== end && text.charCodeAt(colon + 1) !== SPACE) return undefined;
-    const key = text.slice(offset, colon);
-    let plain = plainKeys.get(key);
-    if (plain === undefined) {
+    const written = text.slice(offset, colon);
+    let key = plainKeys.get(written);
+    if (key === undefined) {
       // A key that reads as a bool or number becomes its string spelling in js-yaml: left to it.
-      plain = PLAIN_KEY_START.test(key) && !key.includes(' #') && !key.endsWith(' ') && typeof plainValue(key) === 'string';
+      const plain = PLAIN_KEY_START.test(written) && !written.includes(' #') && !written.endsWith(' ') && typeof plainValue(written) === 'string';
+      key = plain ? written : null;
       if (plainKeys.size >= MAX_PLAIN_KEYS) plainKeys.clear();
-      plainKeys.set(key, plain);
+      plainKeys.set(written, key);
     }
-    if (!plain) return undefined;
+    if (key === null) return undefined;
     this.after = colon + 1;
+    // The cached instance: once used as a property name it is interned, so storing it skips the lookup.
     return key;
   }
 
@@ -248,15 +263,24 @@ class Reader {
       }
       default: {
         // Indicators that start something outside the subset (or an error).
-        if ('>&*!%@`,]}#'.includes(text[offset]!)) giveUp();
-        if (first === 0x3f || first === 0x3a) giveUp(); // ? and :
+        if (first < 0x80 && OUTSIDE_START[first] === 1) giveUp();
         if (first === DASH && (offset + 1 === end || text.charCodeAt(offset + 1) === SPACE)) giveUp();
-        let plain = text.slice(offset, end);
-        const comment = plain.indexOf(' #');
-        if (comment !== -1) plain = plain.slice(0, comment);
-        plain = plain.trimEnd();
-        if (plain.includes(': ') || plain.endsWith(':')) giveUp();
-        value = plainValue(plain);
+        // One pass: the scalar ends at a comment (` #`), less trailing spaces; a `: ` or a final `:`
+        // in it would make it a key or something else outside the subset.
+        let stop = end;
+        for (let i = offset; i < end; i++) {
+          const c = text.charCodeAt(i);
+          if (c === SPACE) {
+            if (text.charCodeAt(i + 1) === HASH) {
+              stop = i;
+              break;
+            }
+          } else if (c === 0x3a && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) {
+            giveUp();
+          }
+        }
+        while (text.charCodeAt(stop - 1) === SPACE) stop--;
+        value = plainValue(text.slice(offset, stop));
       }
     }
     this.line++;
@@ -341,8 +365,11 @@ function indexIn(text: string, code: number, from: number, end: number): number 
   return -1;
 }
 
-/** Whether plain keys are ones the reader takes, by key: manifests repeat a few hundred keys. */
-const plainKeys = new Map<string, boolean>();
+/**
+ * Keys the reader takes, each as one shared instance (null: left to js-yaml), by how they are
+ * written: manifests repeat a few hundred keys.
+ */
+const plainKeys = new Map<string, string | null>();
 const MAX_PLAIN_KEYS = 10_000;
 
 /** First characters of every plain scalar that may read as something other than a string. */
