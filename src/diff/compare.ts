@@ -2,8 +2,8 @@
  * The pure core of a diff: two states of one object in, an action and a unified YAML diff out.
  */
 import { structuredPatch } from 'diff';
-import { stringify } from 'yaml';
 import type { KubeObject, ObjectRef } from '../model/object.js';
+import { toHelmYaml } from '../yaml/write.js';
 import { maskSecrets } from './mask.js';
 import { canonical, normalize } from './normalize.js';
 
@@ -51,12 +51,13 @@ export interface CompareOptions {
 export const DEFAULT_CONTEXT_LINES = 3;
 
 /**
- * YAML as kubectl diff shows it: keys sorted, no line folding. Written as YAML 1.1, the dialect the
- * API machinery reads, so a string such as "yes" or "on" stays quoted and reads back as a string.
+ * YAML as kubectl diff shows it: kubectl prints objects with sigs.k8s.io/yaml, which is also what
+ * Helm's toYaml is, so this is kasane's byte-for-byte twin of it (keys in go-yaml's order, strings
+ * such as "yes" or "on" quoted so they read back as strings), ending with a line break.
  */
 export function toYaml(obj: KubeObject | undefined): string {
   if (obj === undefined) return '';
-  return stringify(obj, { version: '1.1', sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
+  return `${toHelmYaml(obj)}\n`;
 }
 
 /** Hunks of a unified diff, `@@ -a,b +c,d @@` headed; empty when the texts are equal. */
@@ -69,7 +70,7 @@ export function unifiedDiff(oldText: string, newText: string, context: number): 
     const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
     out.push(`@@ -${oldStart},${hunk.oldLines} +${newStart},${hunk.newLines} @@`);
     for (const line of hunk.lines) {
-      // jsdiff marks a last line without newline; YAML from `stringify` always ends with one.
+      // jsdiff marks a last line without newline; toYaml always ends with one.
       if (!line.startsWith('\\')) out.push(line);
     }
   }

@@ -154,8 +154,8 @@ describe('the pull-request preview (kasane diff --from origin/main -o markdown)'
     }
     const secret = md.slice(md.indexOf('<summary>update <code>v1 Secret shop/db</code>'));
     const section = secret.slice(0, secret.indexOf('</details>'));
-    expect(section).toContain('-  password: "*** value 1 ***"\n+  password: "*** value 2 ***"');
-    expect(section).toContain('-  token: "*** value 1 ***"\n+  token: "*** value 2 ***"');
+    expect(section).toContain("-  password: '*** value 1 ***'\n+  password: '*** value 2 ***'");
+    expect(section).toContain("-  token: '*** value 1 ***'\n+  token: '*** value 2 ***'");
   });
 
   it('one comment per environment: an environment the branch did not touch says so', async () => {

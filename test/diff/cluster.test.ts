@@ -89,7 +89,7 @@ describe('kasane diff against the cluster', () => {
       expect(out).not.toContain('correct-horse-battery');
     }
     const diff = report.objects.find((o) => o.action === 'update')?.diffText ?? '';
-    expect(diff).toMatch(/-\s+password: "\*\*\* value 1 \*\*\*"\n\+\s+password: "\*\*\* value 2 \*\*\*"/);
+    expect(diff).toMatch(/-\s+password: '\*\*\* value 1 \*\*\*'\n\+\s+password: '\*\*\* value 2 \*\*\*'/);
     // the unchanged key keeps one mask and is no diff line
     expect(diff).not.toMatch(/^[-+]\s+user:/m);
 

@@ -146,8 +146,8 @@ describe('compareObject', () => {
     const all = JSON.stringify(d);
     expect(all).not.toContain('s3cr3t');
     expect(all).not.toContain(Buffer.from('s3cr3t-old').toString('base64'));
-    expect(d.diffText).toContain('-  password: "*** value 1 ***"');
-    expect(d.diffText).toContain('+  password: "*** value 2 ***"');
+    expect(d.diffText).toContain("-  password: '*** value 1 ***'");
+    expect(d.diffText).toContain("+  password: '*** value 2 ***'");
     const shown = compareObject(sref, secret({ password: 'old' }), secret({ password: 'new' }), { showSecrets: true });
     expect(shown.diffText).toContain(Buffer.from('new').toString('base64'));
   });

@@ -6,10 +6,10 @@
 import { applyPatch } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { compareObject, diffRendered, toYaml } from '../../src/diff/index.js';
 import { refOf, type KubeObject } from '../../src/model/object.js';
 import type { RenderedEnvironment, RenderedObject } from '../../src/model/rendered.js';
+import { parseYamlStream } from '../../src/yaml/read.js';
 
 const RUNS = process.env['RELIABILITY_FULL'] === '1' ? 1_000 : 80;
 
@@ -70,11 +70,14 @@ function env(objects: readonly KubeObject[]): RenderedEnvironment {
   };
 }
 
-/** Applies a unified diff as printed to the YAML of `before` and reads the result back; undefined when it is empty. */
+/**
+ * Applies a unified diff as printed to the YAML of `before` and reads the result back as the API
+ * machinery reads YAML (go-yaml v2's scalars); undefined when it is empty.
+ */
 function applyReported(before: KubeObject | undefined, diffText: string): KubeObject | undefined {
   const patched = applyPatch(toYaml(before), `--- before\n+++ after\n${diffText}`);
   if (patched === false) throw new Error(`the reported diff does not apply:\n${diffText}`);
-  return patched.trim() === '' ? undefined : (parse(patched, { version: '1.1' }) as KubeObject);
+  return patched.trim() === '' ? undefined : (parseYamlStream(patched, 'patched')[0]?.value as KubeObject);
 }
 
 describe('diff properties', () => {
