@@ -103,8 +103,9 @@ export interface ReleaseIdentity {
 }
 
 /**
- * Makes a template's object what kasane applies: reads its hook and sync annotations, defaults the
- * namespace of namespaced kinds, drops it from cluster-scoped ones, adds kasane's labels.
+ * Makes a template's object what kasane applies, in place: reads its hook and sync annotations,
+ * defaults the namespace of namespaced kinds, drops it from cluster-scoped ones, adds kasane's labels.
+ * An object with a problem is left as it was.
  */
 export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, scopes: CustomScopes, problems: KasaneError[]): RenderedObject | undefined {
   const { object, template, line } = sourced;
@@ -148,22 +149,19 @@ export function finishObject(sourced: SourcedObject, release: ReleaseIdentity, s
     problems.push(new ManifestError(at, 'metadata.generateName is only allowed on hooks; give the object a metadata.name', name()));
     return undefined;
   }
-  const kasaneLabels = {
-    ...labels,
-    [LABEL_MANAGED_BY]: MANAGED_BY_KASANE,
-    [LABEL_ENVIRONMENT]: release.environment,
-    [LABEL_RELEASE]: release.release,
-  };
-  let finishedMetadata: KubeObject['metadata'];
+  // The object was parsed for this render alone, so it is finished in place rather than copied
+  // (copying metadata and labels of 21,000 objects was a measurable share of a large render).
+  const kasaneLabels = labels as Record<string, string>;
+  kasaneLabels[LABEL_MANAGED_BY] = MANAGED_BY_KASANE;
+  kasaneLabels[LABEL_ENVIRONMENT] = release.environment;
+  kasaneLabels[LABEL_RELEASE] = release.release;
+  metadata.labels = kasaneLabels;
   if (scope === 'Cluster') {
-    const { namespace: _dropped, ...clusterMetadata } = metadata;
-    finishedMetadata = { ...clusterMetadata, labels: kasaneLabels };
+    if (metadata.namespace !== undefined) delete metadata.namespace;
   } else {
-    // (Spreading once: a rest pattern here costs more than the whole object.)
-    finishedMetadata = { ...metadata, namespace, labels: kasaneLabels };
+    metadata.namespace = namespace;
   }
-  const finished: KubeObject = { ...object, metadata: finishedMetadata };
-  return { object: finished, template, line, ...(hook === undefined ? {} : { hook }), wave, pruneDisabled };
+  return { object, template, line, ...(hook === undefined ? {} : { hook }), wave, pruneDisabled };
 }
 
 function allStrings(map: object): boolean {
