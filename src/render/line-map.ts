@@ -10,8 +10,14 @@ import { flat } from './flat.js';
  * Only text Handlebars copies through unchanged is marked: content inside a helper's block is left
  * alone, since a helper might hash or transform it.
  */
-const OPEN = '\uE000';
-const CLOSE = '\uE001';
+/**
+ * Marker delimiters: C0 control characters, which YAML does not allow in a stream, so no valid
+ * rendered YAML contains them; and below U+0100, so rendered text of Latin-1 characters stays a
+ * one-byte string in V8 (a character above U+00FF makes the whole text, and every value sliced from
+ * it, two bytes per character).
+ */
+const OPEN = '\u0001';
+const CLOSE = '\u0002';
 /** Blocks whose content Handlebars emits as-is. */
 const PASS_THROUGH_BLOCKS: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with']);
 

@@ -112,19 +112,19 @@ describe('template line markers', () => {
       const text = rendered
         .split('\n')
         .map((line) => {
-          const leading = /^(?:\uE000\d+\uE001)+/.exec(line)?.[0] ?? '';
-          for (const m of leading.matchAll(/\uE000(\d+)\uE001/g)) current = Number(m[1]);
+          const leading = /^(?:\u0001\d+\u0002)+/.exec(line)?.[0] ?? '';
+          for (const m of leading.matchAll(/\u0001(\d+)\u0002/g)) current = Number(m[1]);
           origins.push(current);
           const rest = line.slice(leading.length);
-          for (const m of rest.matchAll(/\uE000(\d+)\uE001/g)) current = Number(m[1]);
-          return rest.replace(/\uE000(\d+)\uE001/g, '');
+          for (const m of rest.matchAll(/\u0001(\d+)\u0002/g)) current = Number(m[1]);
+          return rest.replace(/\u0001(\d+)\u0002/g, '');
         })
         .join('\n');
       return { text, origins };
     };
     const part = fc.oneof(
-      fc.constantFrom('a', 'bc', ' ', '\n', '\n\n', '\uE000', '\uE001', '\uE0007', '\uE000x\uE001'),
-      fc.integer({ min: 1, max: 999 }).map((n) => `\uE000${n}\uE001`),
+      fc.constantFrom('a', 'bc', ' ', '\n', '\n\n', '\u0001', '\u0002', '\u00017', '\u0001x\u0002'),
+      fc.integer({ min: 1, max: 999 }).map((n) => `\u0001${n}\u0002`),
     );
     const agrees = (parts: string[]): void => {
       const rendered = parts.join('');
