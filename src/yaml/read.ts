@@ -197,9 +197,10 @@ export function parseYamlStream(text: string, sourceName: string, options: Parse
   for (const chunk of splitDocuments(text)) {
     if (options.generalReaderOnly !== true) {
       // Most rendered documents are plain block YAML, some values files JSON: read those directly,
-      // the rest with js-yaml.
-      let simple = readSimpleYaml(chunk.text);
-      if (simple === UNSUPPORTED) simple = readJsonYaml(chunk.text);
+      // the rest with js-yaml. JSON first: it is recognised by its first character, while the block
+      // reader indexes every line of a (possibly megabytes long) JSON document before giving up.
+      let simple = readJsonYaml(chunk.text);
+      if (simple === UNSUPPORTED) simple = readSimpleYaml(chunk.text);
       if (simple !== UNSUPPORTED) {
         if (simple !== null && simple !== undefined) documents.push({ value: simple, startLine: chunk.startLine });
         continue;
