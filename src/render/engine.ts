@@ -61,6 +61,8 @@ export class ChartRenderer {
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  /** Static problems by template file (check). */
+  private readonly checked = new Map<string, readonly TemplateError[]>();
   /** What a partial call passes on (see partialOptions). */
   private readonly asPartial: PartialOptions;
   /** Runtime options for include and tpl: `@root` is the template's root, not the context passed. */
@@ -111,8 +113,20 @@ export class ChartRenderer {
     return { helpers, partials, decorators, hooks, protoAccessControl, partial: true };
   }
 
-  /** Finds what can be found without rendering: syntax errors, unknown helpers and partials, in templates and partials. */
-  check(source: ChartSource): TemplateError[] {
+  /**
+   * Finds what can be found without rendering: syntax errors, unknown helpers and partials, in
+   * templates and partials. Once per template: every release of the chart asks again.
+   */
+  check(source: ChartSource): readonly TemplateError[] {
+    let problems = this.checked.get(source.file);
+    if (problems === undefined) {
+      problems = this.findStaticProblems(source);
+      this.checked.set(source.file, problems);
+    }
+    return problems;
+  }
+
+  private findStaticProblems(source: ChartSource): TemplateError[] {
     let ast: hbs.AST.Program;
     try {
       ast = this.hb.parse(source.text);
@@ -123,10 +137,11 @@ export class ChartRenderer {
     walk(ast, (node) => {
       const line = node.loc?.start.line;
       const at = { file: source.file, ...(line === undefined ? {} : { line }) };
-      const excerpt = line === undefined ? undefined : lineOf(source.text, line);
+      // Only for a problem: reading a line out of the template per node made checking quadratic.
+      const excerpt = (): string | undefined => (line === undefined ? undefined : lineOf(source.text, line));
       if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') {
         const name = nameOf((node as hbs.AST.PartialStatement).name);
-        if (name !== undefined && !this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt));
+        if (name !== undefined && !this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt()));
         return;
       }
       if (node.type !== 'MustacheStatement' && node.type !== 'SubExpression' && node.type !== 'BlockStatement') return;
@@ -139,11 +154,11 @@ export class ChartRenderer {
         const hint = /^-/.test(path.original)
           ? 'Handlebars trims whitespace with {{~ and ~}}, not Go templates\' {{- and -}}'
           : 'see docs/charts.md for the helpers kasane provides';
-        problems.push(new TemplateError(at, `unknown helper "${path.original}"`, excerpt, { hint }));
+        problems.push(new TemplateError(at, `unknown helper "${path.original}"`, excerpt(), { hint }));
       }
       if (path.original === 'include' && call.params[0]?.type === 'StringLiteral') {
         const name = (call.params[0] as hbs.AST.StringLiteral).value;
-        if (!this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt));
+        if (!this.partials.has(name)) problems.push(this.unknownPartial(at, name, excerpt()));
       }
     });
     return problems;
