@@ -24,7 +24,8 @@ const PASS_THROUGH_BLOCKS: ReadonlySet<string> = new Set(['if', 'unless', 'each'
 /** Pieces of clean text joined into one flat block before the next block starts. */
 const BLOCK_PIECES = 256;
 
-const marker = (line: number): string => `${OPEN}${line}${CLOSE}`;
+/** The marker at the start of a piece of template text: the line it starts on and its length. */
+const marker = (line: number, length: number): string => `${OPEN}${line}:${length}${CLOSE}`;
 
 /** Adds line markers to the content of a parsed (whitespace-processed) template, in place. */
 export function markLines(program: hbs.AST.Program): void {
@@ -48,14 +49,8 @@ function markContent(content: hbs.AST.ContentStatement): void {
   if (value === '' || !loc) return;
   // Whitespace control only trims the ends, so the kept text sits inside the original one.
   const skipped = Math.max(0, original.indexOf(value));
-  const prefix = original.slice(0, skipped);
-  let line = loc.start.line + countNewlines(prefix);
-  let marked = marker(line);
-  for (const ch of value) {
-    marked += ch;
-    if (ch === '\n') marked += marker(++line);
-  }
-  content.value = marked;
+  const line = loc.start.line + countNewlines(original.slice(0, skipped));
+  content.value = marker(line, value.length) + value;
 }
 
 export function countNewlines(s: string): number {
@@ -72,28 +67,28 @@ export interface UnmarkedText {
 
 /**
  * Removes the markers of rendered text and remembers which template line each rendered line came from.
- * Markers at the start of a line (before any text) name that line's origin; a marker after text names
- * the origin of the lines that follow. One pass over the text: this runs on every rendered byte.
+ * A marker names the template line its piece of text starts on; each line feed inside the piece moves
+ * to the next template line. Text after the piece (a helper's output) stays on the line the piece
+ * ended on. A line's origin is the line in force where its first character is. One pass over the
+ * text: this runs on every rendered byte.
  */
 export function unmark(rendered: string): UnmarkedText {
   if (!rendered.includes(OPEN)) return { text: rendered, templateLineOf: () => 1 };
   const origins: number[] = [];
-  /** The clean text in flat blocks of at most BLOCK_PIECES pieces (see flat()). */
-  const blocks: string[] = [];
-  let block = '';
-  let pieces = 0;
   let current = 1;
-  /** Whether the origin of the rendered line being read is known (text other than markers was seen). */
+  /** Whether the origin of the rendered line being read is known (a character of it was seen). */
   let started = false;
+  /** Where the text not yet looked at for line starts begins. */
   let from = 0;
-  const take = (to: number): void => {
+  /** Records the origins of the lines that start in the text from `from` to `to`. */
+  const lines = (to: number): void => {
     if (to <= from) return;
     if (!started) {
       origins.push(current);
       started = true;
     }
     for (let nl = rendered.indexOf('\n', from); nl !== -1 && nl < to; nl = rendered.indexOf('\n', nl + 1)) {
-      // The text after this newline starts the next line; its origin is set by what comes first there.
+      // The text after this line feed starts the next line; its origin is set by what comes first there.
       if (nl + 1 < to) {
         origins.push(current);
       } else {
@@ -101,24 +96,53 @@ export function unmark(rendered: string): UnmarkedText {
         break; // (most pieces end with their line: no need to look for the next line feed)
       }
     }
-    block += rendered.slice(from, to);
+    from = to;
+  };
+  /** The clean text in flat blocks of at most BLOCK_PIECES pieces (see flat()). */
+  const blocks: string[] = [];
+  let block = '';
+  let pieces = 0;
+  /** Where the text not yet copied to the clean text begins. */
+  let copied = 0;
+  const copy = (to: number): void => {
+    if (to <= copied) return;
+    block += rendered.slice(copied, to);
+    copied = to;
     if (++pieces === BLOCK_PIECES) {
       blocks.push(flat(block));
       block = '';
       pieces = 0;
     }
   };
-  for (let open = rendered.indexOf(OPEN); open !== -1; open = rendered.indexOf(OPEN, open + 1)) {
+  for (let open = rendered.indexOf(OPEN); open !== -1; open = rendered.indexOf(OPEN, open)) {
     let end = open + 1;
     let line = 0;
     for (let c = rendered.charCodeAt(end); c >= 48 && c <= 57; c = rendered.charCodeAt(++end)) line = line * 10 + (c - 48);
-    if (end === open + 1 || rendered[end] !== CLOSE) continue; // not a marker: kept as text
-    take(open);
+    const colon = end;
+    let length = 0;
+    if (rendered.charCodeAt(colon) === 0x3a) {
+      for (let c = rendered.charCodeAt(++end); c >= 48 && c <= 57; c = rendered.charCodeAt(++end)) length = length * 10 + (c - 48);
+    }
+    if (colon === open + 1 || end <= colon + 1 || rendered[end] !== CLOSE) {
+      open++; // not a marker: kept as text
+      continue;
+    }
+    lines(open);
+    copy(open);
     current = line;
-    from = end + 1;
-    open = end;
+    from = copied = end + 1;
+    // The piece itself: every line feed in it moves to the next template line.
+    const stop = Math.min(from + length, rendered.length);
+    for (let nl = rendered.indexOf('\n', from); nl !== -1 && nl < stop; nl = rendered.indexOf('\n', nl + 1)) {
+      if (!started) origins.push(current);
+      started = false;
+      current++;
+      from = nl + 1;
+    }
+    open = stop;
   }
-  take(rendered.length);
+  lines(rendered.length);
+  copy(rendered.length);
   if (!started) origins.push(current);
   return {
     text: blocks.length === 0 ? block : blocks.join('') + block,
