@@ -11,7 +11,28 @@ function document(template: string, object: unknown): string {
 
 /** The YAML stream of `kasane render`: every release in environment order, objects in apply order. */
 export function toYamlStream(env: RenderedEnvironment): string {
-  return env.releases.flatMap((r) => r.objects.map((o) => document(o.template, o.object))).join('');
+  return [...yamlStreamChunks(env)].join('');
+}
+
+/** Characters of YAML handed out at a time by yamlStreamChunks. */
+const CHUNK = 64 * 1024;
+
+/**
+ * The same stream in pieces of about 64 KB, for writing as it is made: the documents of a large
+ * environment are not all kept until the end, nor joined into one string.
+ */
+export function* yamlStreamChunks(env: RenderedEnvironment): Generator<string> {
+  let chunk = '';
+  for (const release of env.releases) {
+    for (const o of release.objects) {
+      chunk += document(o.template, o.object);
+      if (chunk.length >= CHUNK) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
 
 /** `-o json`: one JSON list of every object, keys sorted, two-space indent. */

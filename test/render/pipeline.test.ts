@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INSTALL_ORDER } from '../../src/model/kinds.js';
-import { toJsonList, toOutputFiles, toYamlStream } from '../../src/render/output.js';
+import { toJsonList, toOutputFiles, toYamlStream, yamlStreamChunks } from '../../src/render/output.js';
 import { chartYaml, objectsOf, oneRelease, problemsOf, render, writeRepo } from './repo.js';
 
 const projectRoot = join(import.meta.dirname, '..', '..');
@@ -230,6 +230,23 @@ describe('output', () => {
     const files = toOutputFiles(env);
     expect([...files.keys()]).toEqual(['web/app/templates/a-base.yaml', 'web/app/templates/hooks.yaml', 'web/app/templates/z-workloads.yaml']);
     expect(files.get('web/app/templates/hooks.yaml')?.match(/^---\n# Source: charts\/app\/templates\/hooks\.yaml$/gm)).toHaveLength(5);
+  });
+});
+
+describe('a large stream', () => {
+  it('is printed in pieces that add up to every document, in order', () => {
+    const root = writeRepo({
+      'charts/app/Chart.yaml': chartYaml(),
+      'charts/app/values.yaml': `names: [${Array.from({ length: 600 }, (_, i) => `cm-${String(i).padStart(3, '0')}`).join(', ')}]\n`,
+      'charts/app/templates/cm.yaml': '{{#each Values.names}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{this}}\ndata:\n  text: "{{this}} {{this}} {{this}} {{this}} {{this}} {{this}} {{this}} {{this}} {{this}}"\n{{/each}}\n',
+      'environments/test.yaml': oneRelease(),
+    });
+    const env = render(root);
+    const chunks = [...yamlStreamChunks(env)];
+    expect(chunks.length).toBeGreaterThan(1);
+    const names = chunks.join('').match(/^  name: (cm-\d+)$/gm)?.map((l) => l.slice('  name: '.length));
+    expect(names).toEqual(Array.from({ length: 600 }, (_, i) => `cm-${String(i).padStart(3, '0')}`));
+    expect(chunks.join('')).toBe(toYamlStream(env));
   });
 });
 

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { SecretMasker } from '../../diff/mask.js';
 import { KasaneError } from '../../errors.js';
 import type { RenderedEnvironment } from '../../model/rendered.js';
-import { toJsonList, toOutputFiles, toYamlStream } from '../../render/output.js';
+import { toJsonList, toOutputFiles, yamlStreamChunks } from '../../render/output.js';
 import { renderEnvironment } from '../../render/render.js';
 import type { ValueOverrides } from '../../render/values.js';
 import type { CliContext } from '../context.js';
@@ -58,7 +58,8 @@ export function registerRender(program: Command, ctx: CliContext, done: (code: n
           ctx.stdout.write(`wrote ${target}\n`);
         }
       } else {
-        ctx.stdout.write(flags.output === 'json' ? toJsonList(rendered) : toYamlStream(rendered));
+        if (flags.output === 'json') ctx.stdout.write(toJsonList(rendered));
+        else for (const chunk of yamlStreamChunks(rendered)) ctx.stdout.write(chunk);
       }
       if (masked > 0) {
         const values = masked === 1 ? '1 Secret value' : `${masked} Secret values`;
