@@ -233,6 +233,12 @@ function int64Op(name: string, a: number, b: number, op: (x: bigint, y: bigint) 
   return Number(BigInt.asIntN(64, result));
 }
 
+/**
+ * toYaml's result by map or list: templates often write one value twice (into the object and into
+ * a checksum annotation). Only merge changes a map in place, and it starts the table afresh.
+ */
+let yamlOf = new WeakMap<object, string>();
+
 // ---- the table ---------------------------------------------------------------------------------
 
 type Helper = (args: unknown[], host: HelperHost) => unknown;
@@ -285,8 +291,10 @@ function helpers(): Record<string, Helper> {
       if (!isMap(dst)) throw new Misuse(`the first argument must be a map, got ${describeType(dst)}`);
       for (const src of sources) {
         if (!isMap(src)) throw new Misuse(`every argument must be a map, got ${describeType(src)}`);
-        mergeInto(dst, src);
       }
+      // merge is the one helper that changes a map: YAML written for maps before may no longer hold.
+      yamlOf = new WeakMap();
+      for (const src of sources) mergeInto(dst, src as Record<string, unknown>);
       return dst;
     },
 
@@ -362,7 +370,17 @@ function helpers(): Record<string, Helper> {
       return Buffer.from(s, 'base64').toString('utf8');
     },
     sha256sum: (args) => (arity('sha256sum', args, 1), sha256Hex(str(args[0], 'the text'))),
-    toYaml: (args) => (arity('toYaml', args, 1), toHelmYaml(args[0])),
+    toYaml: (args) => {
+      arity('toYaml', args, 1);
+      const value = args[0];
+      if (value === null || typeof value !== 'object') return toHelmYaml(value);
+      let yaml = yamlOf.get(value);
+      if (yaml === undefined) {
+        yaml = toHelmYaml(value);
+        yamlOf.set(value, yaml);
+      }
+      return yaml;
+    },
     toJson: (args) => {
       arity('toJson', args, 1);
       try {

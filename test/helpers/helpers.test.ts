@@ -125,6 +125,11 @@ describe('merge follows Sprig: the first map wins and is filled in place', () =>
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 
+  it('toYaml of a map after merge changed it shows the change', () => {
+    const ctx = { Values: { a: { p: 1 }, b: { q: 2 } } };
+    expect(render('{{toYaml Values.a}}|{{#with (merge Values.a Values.b)}}{{/with}}{{toYaml Values.a}}', ctx)).toBe('p: 1|p: 1\nq: 2');
+  });
+
   it('never writes through __proto__', () => {
     render('{{toJson (merge (dict) (fromJson "{\\"__proto__\\": {\\"polluted\\": true}}"))}}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
