@@ -81,18 +81,21 @@ function mergeUser(base: Values, over: Values): Values {
   return out;
 }
 
-/** Helm's coalesceValues: defaults fill the gaps in `user`; a user null removes the default. */
-function coalesce(user: Values, defaults: Values): Values {
-  const out = cloneValue(user) as Values;
-  for (const key of Object.keys(defaults)) {
-    const fallback = defaults[key];
-    if (!Object.hasOwn(out, key)) {
-      setOwn(out, key, cloneValue(fallback));
-      continue;
-    }
-    const mine = out[key];
-    if (mine === null) delete out[key];
-    else if (isValuesMap(mine) && isValuesMap(fallback)) setOwn(out, key, coalesce(mine, fallback));
+/**
+ * Helm's coalesceValues: defaults fill the gaps in `user`; a user null removes the default. The
+ * result is a new tree with every map's keys in Go's order (see withSortedKeys), made in one copy.
+ */
+function coalesceSorted(user: Values, defaults: Values): Values {
+  const keys = new Set(Object.keys(user));
+  for (const key of Object.keys(defaults)) keys.add(key);
+  const out: Values = {};
+  for (const key of [...keys].sort(compareGoStrings)) {
+    const mine = Object.hasOwn(user, key) ? user[key] : undefined;
+    const fallback = Object.hasOwn(defaults, key) ? defaults[key] : undefined;
+    if (!Object.hasOwn(user, key)) setOwn(out, key, withSortedKeys(fallback));
+    else if (mine === null && Object.hasOwn(defaults, key)) continue;
+    else if (isValuesMap(mine) && isValuesMap(fallback)) setOwn(out, key, coalesceSorted(mine, fallback));
+    else setOwn(out, key, withSortedKeys(mine));
   }
   return out;
 }
@@ -110,5 +113,5 @@ export function layerValues(layers: readonly unknown[]): Values {
   if (layers.length === 0) return {};
   const [chartDefaults, ...userLayers] = layers.map(asLayer);
   const user = userLayers.reduce<Values>((acc, layer) => mergeUser(acc, layer), {});
-  return withSortedKeys(coalesce(user, chartDefaults!)) as Values;
+  return coalesceSorted(user, chartDefaults!);
 }
