@@ -440,29 +440,26 @@ function countJson(value: unknown, depth: number): number {
 /** Strings followed by `:` in JSON text: its keys, repeated ones included (JSON.parse keeps only the last). */
 function countKeyTokens(text: string): number {
   let keys = 0;
-  let i = 0;
   const n = text.length;
-  while (i < n) {
-    if (text.charCodeAt(i) !== 0x22) {
-      i++;
-      continue;
+  // From one string's opening quote to the next: the text is valid JSON (JSON.parse read it).
+  for (let open = text.indexOf('"'); open !== -1; ) {
+    let close = text.indexOf('"', open + 1);
+    for (;;) {
+      if (close === -1) return keys;
+      // A quote after an odd number of backslashes is escaped.
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+      close = text.indexOf('"', close + 1);
     }
-    // A string: skip to its closing quote, then past blanks to see whether a colon follows.
-    i++;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 0x5c) i += 2;
-      else if (c === 0x22) break;
-      else i++;
-    }
-    i++;
-    let j = i;
+    let j = close + 1;
     while (j < n) {
       const c = text.charCodeAt(j);
       if (c !== 0x20 && c !== 0x0a) break;
       j++;
     }
     if (text.charCodeAt(j) === 0x3a) keys++;
+    open = text.indexOf('"', close + 1);
   }
   return keys;
 }
