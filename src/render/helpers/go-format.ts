@@ -62,8 +62,13 @@ const QUOTE_ESCAPES: ReadonlyMap<number, string> = new Map([
   [0x5c, '\\\\'],
 ]);
 
+/** Text that Go's %q writes unchanged between its quotes. */
+const PLAIN_QUOTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Go's strconv.Quote (what `%q` and Sprig's `quote` produce). */
 export function goQuote(s: string): string {
+  // Printable ASCII other than `"` and `\` is written as it is: most quoted text.
+  if (PLAIN_QUOTABLE.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
