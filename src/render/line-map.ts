@@ -4,7 +4,7 @@ import { flat } from './flat.js';
  * Maps lines of rendered text back to lines of the template that produced them.
  *
  * Before compiling, each piece of the template's literal text gets a marker naming the template line
- * it starts on, and one after each of its newlines; after rendering, the markers are read and removed.
+ * it starts on and the piece's length; after rendering, the markers are read and removed.
  * Text produced by a helper (`toYaml`, `include`) carries no markers and maps to the line where that
  * helper was called.
  * Only text Handlebars copies through unchanged is marked: content inside a helper's block is left
