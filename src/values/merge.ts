@@ -90,12 +90,15 @@ function coalesceSorted(user: Values, defaults: Values): Values {
   for (const key of Object.keys(defaults)) keys.add(key);
   const out: Values = {};
   for (const key of [...keys].sort(compareGoStrings)) {
-    const mine = Object.hasOwn(user, key) ? user[key] : undefined;
-    const fallback = Object.hasOwn(defaults, key) ? defaults[key] : undefined;
-    if (!Object.hasOwn(user, key)) setOwn(out, key, withSortedKeys(fallback));
-    else if (mine === null && Object.hasOwn(defaults, key)) continue;
-    else if (isValuesMap(mine) && isValuesMap(fallback)) setOwn(out, key, coalesceSorted(mine, fallback));
-    else setOwn(out, key, withSortedKeys(mine));
+    const hasDefault = Object.hasOwn(defaults, key);
+    const fallback = hasDefault ? defaults[key] : undefined;
+    if (!Object.hasOwn(user, key)) {
+      setOwn(out, key, withSortedKeys(fallback));
+      continue;
+    }
+    const mine = user[key];
+    if (mine === null && hasDefault) continue;
+    setOwn(out, key, isValuesMap(mine) && isValuesMap(fallback) ? coalesceSorted(mine, fallback) : withSortedKeys(mine));
   }
   return out;
 }
