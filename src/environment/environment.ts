@@ -14,9 +14,10 @@ export interface ReleaseSpec {
   readonly lines: ReleaseLines;
 }
 
+/** Lines in the environment file, for messages (found when first asked for). */
 export interface ReleaseLines {
-  readonly release?: number;
-  readonly chart?: number;
+  readonly release: number | undefined;
+  readonly chart: number | undefined;
   readonly valuesFiles: readonly (number | undefined)[];
 }
 

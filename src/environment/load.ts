@@ -6,7 +6,7 @@ import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import type { SyncSettings, SyncWindow } from '../model/rendered.js';
 import { parseYamlStream } from '../yaml/read.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_NAMESPACE, SYNC_DEFAULTS, type Environment, type ReleaseSpec } from './environment.js';
+import { DEFAULT_NAMESPACE, SYNC_DEFAULTS, type Environment, type ReleaseLines, type ReleaseSpec } from './environment.js';
 import { YamlLocator } from './yaml-locator.js';
 
 export const ENVIRONMENTS_DIR = 'environments';
@@ -118,12 +118,7 @@ class Checker {
       const valuesFiles = this.stringList(r['valuesFiles'], [...at, 'valuesFiles']);
       const values = this.map(r['values'], [...at, 'values']) ?? {};
       if (name === undefined || chart === undefined) return;
-      const lines = {
-        ...optional('release', this.locator.lineOf(at)),
-        ...optional('chart', this.locator.lineOf([...at, 'chart'])),
-        valuesFiles: valuesFiles.map((_, j) => this.locator.lineOf([...at, 'valuesFiles', j])),
-      };
-      releases.push({ name, chart, namespace, createNamespace, valuesFiles, values, lines });
+      releases.push({ name, chart, namespace, createNamespace, valuesFiles, values, lines: releaseLines(this.locator, at, valuesFiles.length) });
     });
     return releases;
   }
@@ -239,8 +234,29 @@ class Checker {
   }
 }
 
-function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+/**
+ * Where release `at` is written, read from the file only when a message asks: finding lines means
+ * parsing the file once more with positions, which a valid environment never needs.
+ */
+function releaseLines(locator: YamlLocator, at: Path, valuesFiles: number): ReleaseLines {
+  let found: ReleaseLines | undefined;
+  const find = (): ReleaseLines =>
+    (found ??= {
+      release: locator.lineOf(at),
+      chart: locator.lineOf([...at, 'chart']),
+      valuesFiles: Array.from({ length: valuesFiles }, (_, j) => locator.lineOf([...at, 'valuesFiles', j])),
+    });
+  return {
+    get release() {
+      return find().release;
+    },
+    get chart() {
+      return find().chart;
+    },
+    get valuesFiles() {
+      return find().valuesFiles;
+    },
+  };
 }
 
 function isDnsLabel(s: string, max = 53): boolean {

@@ -9,11 +9,17 @@ type PathPart = string | number;
  */
 export class YamlLocator {
   private readonly lines = new LineCounter();
-  private readonly root: Node | null;
+  /** The parsed file; read on the first question (only messages ask, so a valid file is never parsed twice). */
+  private parsed: { root: Node | null } | undefined;
 
-  constructor(text: string) {
-    const doc = parseDocument(text, { version: '1.1', lineCounter: this.lines, uniqueKeys: false });
-    this.root = doc.errors.length > 0 ? null : (doc.contents as Node | null);
+  constructor(private readonly text: string) {}
+
+  private get root(): Node | null {
+    if (this.parsed === undefined) {
+      const doc = parseDocument(this.text, { version: '1.1', lineCounter: this.lines, uniqueKeys: false });
+      this.parsed = { root: doc.errors.length > 0 ? null : (doc.contents as Node | null) };
+    }
+    return this.parsed.root;
   }
 
   /** Line where `path` is written (a map entry's key line), or its nearest written ancestor's; undefined if unknown. */

@@ -46,7 +46,7 @@ export function releaseValues(
 ): Record<string, unknown> {
   const layers: unknown[] = [chart.values, env.values];
   release.valuesFiles.forEach((file, i) => {
-    layers.push(readRepoValuesFile(repoRoot, file, { file: env.file, line: release.lines.valuesFiles[i] ?? release.lines.release ?? 1 }));
+    layers.push(readRepoValuesFile(repoRoot, file, () => ({ file: env.file, line: release.lines.valuesFiles[i] ?? release.lines.release ?? 1 })));
   });
   layers.push(release.values);
   for (const file of overrides.valuesFiles ?? []) layers.push(parseValuesText(file.text, file.name));
@@ -66,13 +66,16 @@ export function releaseValues(
   return values;
 }
 
-/** A repository-relative values file named by an environment; it must stay inside the repository. */
-function readRepoValuesFile(repoRoot: string, file: string, where: { file: string; line: number }): Record<string, unknown> {
+/**
+ * A repository-relative values file named by an environment; it must stay inside the repository.
+ * `where` names the line that names the file, asked for only for a message.
+ */
+function readRepoValuesFile(repoRoot: string, file: string, where: () => { file: string; line: number }): Record<string, unknown> {
   const clean = normalize(file);
   if (isAbsolute(file) || clean.startsWith('..')) {
-    throw new SourceError(where, `values file "${file}" must be a path inside the repository, relative to its root`);
+    throw new SourceError(where(), `values file "${file}" must be a path inside the repository, relative to its root`);
   }
   const path = join(repoRoot, clean);
-  if (!existsSync(path)) throw new SourceError(where, `values file "${file}" does not exist`);
+  if (!existsSync(path)) throw new SourceError(where(), `values file "${file}" does not exist`);
   return parseValuesText(readRepoFile(repoRoot, clean), file.split('\\').join('/'));
 }
