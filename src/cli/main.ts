@@ -20,10 +20,14 @@ const commands: readonly (readonly [name: string, load: () => Promise<Register>]
   ['daemon', async () => (await import('./commands/daemon.js')).registerDaemon],
 ];
 
-/** The commands to register: those whose name appears in argv (a superset is harmless), else all. */
+/**
+ * The commands to register: those whose name appears in argv (a superset is harmless), none for a
+ * bare `--version`, else all (for help or a typo).
+ */
 function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
   const args = new Set(argv.slice(2));
   const named = commands.filter(([name]) => args.has(name));
+  if (named.length === 0 && args.size === 1 && args.has('--version')) return [];
   return (named.length > 0 ? named : commands).map(([, load]) => load);
 }
 
