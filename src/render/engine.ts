@@ -63,6 +63,8 @@ export class ChartRenderer {
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
   /** Static problems by template file (check). */
   private readonly checked = new Map<string, readonly TemplateError[]>();
+  /** Syntax trees check() parsed and compiled() has not taken yet, by template file. */
+  private readonly parsed = new Map<string, hbs.AST.Program>();
   /** What a partial call passes on (see partialOptions). */
   private readonly asPartial: PartialOptions;
   /** Runtime options for include and tpl: `@root` is the template's root, not the context passed. */
@@ -133,6 +135,8 @@ export class ChartRenderer {
     } catch (err) {
       return [this.syntaxError(source, err)];
     }
+    // Rendering compiles this same tree next (compiled() takes it, so the template is parsed once).
+    this.parsed.set(source.file, ast);
     const problems: TemplateError[] = [];
     walk(ast, (node) => {
       const line = node.loc?.start.line;
@@ -166,7 +170,11 @@ export class ChartRenderer {
 
   /** Every static problem of the chart's partials (reported once per chart). */
   checkPartials(): TemplateError[] {
-    return [...this.partials.values()].flatMap(({ source }) => this.check(source));
+    return [...this.partials.values()].flatMap(({ source }) => {
+      const problems = this.check(source);
+      this.parsed.delete(source.file); // (partials were compiled already)
+      return problems;
+    });
   }
 
   /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
@@ -182,9 +190,10 @@ export class ChartRenderer {
   private compiled(source: ChartSource): Handlebars.TemplateDelegate {
     const cached = this.templates.get(source.file);
     if (cached !== undefined) return cached;
-    let ast: hbs.AST.Program;
+    let ast = this.parsed.get(source.file);
+    this.parsed.delete(source.file);
     try {
-      ast = this.hb.parse(source.text);
+      ast ??= this.hb.parse(source.text);
     } catch (err) {
       throw this.syntaxError(source, err);
     }
