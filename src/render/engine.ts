@@ -63,8 +63,8 @@ export class ChartRenderer {
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
   /** Static problems by template file (check). */
   private readonly checked = new Map<string, readonly TemplateError[]>();
-  /** Syntax trees check() parsed and compiled() has not taken yet, by template file. */
-  private readonly parsed = new Map<string, hbs.AST.Program>();
+  /** Syntax trees by template file: check() and compiled() read one parse. */
+  private readonly trees = new Map<string, hbs.AST.Program>();
   /** What a partial call passes on (see partialOptions). */
   private readonly asPartial: PartialOptions;
   /** Runtime options for include and tpl: `@root` is the template's root, not the context passed. */
@@ -131,12 +131,10 @@ export class ChartRenderer {
   private findStaticProblems(source: ChartSource): TemplateError[] {
     let ast: hbs.AST.Program;
     try {
-      ast = this.hb.parse(source.text);
+      ast = this.treeOf(source);
     } catch (err) {
       return [this.syntaxError(source, err)];
     }
-    // Rendering compiles this same tree next (compiled() takes it, so the template is parsed once).
-    this.parsed.set(source.file, ast);
     const problems: TemplateError[] = [];
     walk(ast, (node) => {
       const line = node.loc?.start.line;
@@ -170,11 +168,7 @@ export class ChartRenderer {
 
   /** Every static problem of the chart's partials (reported once per chart). */
   checkPartials(): TemplateError[] {
-    return [...this.partials.values()].flatMap(({ source }) => {
-      const problems = this.check(source);
-      this.parsed.delete(source.file); // (partials were compiled already)
-      return problems;
-    });
+    return [...this.partials.values()].flatMap(({ source }) => this.check(source));
   }
 
   /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
@@ -186,14 +180,26 @@ export class ChartRenderer {
     return { source, output: unmark(text) };
   }
 
+  /**
+   * A template's syntax tree, parsed once. compiled() adds line markers to it in place; they change
+   * only literal text, which check() does not look at.
+   */
+  private treeOf(source: ChartSource): hbs.AST.Program {
+    let tree = this.trees.get(source.file);
+    if (tree === undefined) {
+      tree = this.hb.parse(source.text);
+      this.trees.set(source.file, tree);
+    }
+    return tree;
+  }
+
   /** A template compiled with line markers, once per chart (releases of one chart share it). */
   private compiled(source: ChartSource): Handlebars.TemplateDelegate {
     const cached = this.templates.get(source.file);
     if (cached !== undefined) return cached;
-    let ast = this.parsed.get(source.file);
-    this.parsed.delete(source.file);
+    let ast: hbs.AST.Program;
     try {
-      ast ??= this.hb.parse(source.text);
+      ast = this.treeOf(source);
     } catch (err) {
       throw this.syntaxError(source, err);
     }
