@@ -11,7 +11,7 @@
 import * as nodeCrypto from 'node:crypto';
 import type Handlebars from 'handlebars';
 import { KasaneError } from '../errors.js';
-import { withSortedKeys } from '../values/merge.js';
+import { setOwn, withSortedKeys } from '../values/merge.js';
 import { parseYamlDocument } from '../yaml/read.js';
 import { compareGoStrings } from '../yaml/go-scalars.js';
 import { toGoJson, toHelmYaml } from '../yaml/write.js';
@@ -276,13 +276,9 @@ function helpers(): Record<string, Helper> {
       const values = new Map<string, unknown>();
       for (let i = 0; i < args.length; i += 2) values.set(strval(args[i]), i + 1 < args.length ? args[i + 1] : '');
       // Go maps iterate sorted; so do kasane's (the values inside are not copied). Keys are own
-      // data properties, so `__proto__` is just a key (defined, since assigning it sets the prototype;
-      // every other key is assigned, which is much cheaper than defining it).
+      // data properties (setOwn), so `__proto__` is just a key.
       const sorted: Record<string, unknown> = {};
-      for (const key of [...values.keys()].sort(compareGoStrings)) {
-        if (key === '__proto__') Object.defineProperty(sorted, key, { value: values.get(key), enumerable: true, writable: true, configurable: true });
-        else sorted[key] = values.get(key);
-      }
+      for (const key of [...values.keys()].sort(compareGoStrings)) setOwn(sorted, key, values.get(key));
       return sorted;
     },
     merge: (args) => {
