@@ -233,10 +233,33 @@ describe('strategic merge patch quirks match kubectl', () => {
     ['a new list loses nulls and deleted items', tpl({ hostAliases: [{ ip: '1.2.3.4', hostnames: null }], initContainers: [{ name: 'x', $patch: 'delete' }, { name: 'y', image: 'i' }] })],
     ['a replaced list keeps nulls', tpl({ tolerations: [{ key: 'b', value: null }] })],
     ['a merged item loses a field set to null', tpl({ containers: [{ name: 'web', image: null, env: [{ name: 'Z', value: null }] }] })],
+    ['an empty $setElementOrder puts a new item first', tpl({ containers: [{ name: 'web' }, { name: 'new' }], '$setElementOrder/containers': [] })],
+    ['$setElementOrder after a deletion orders by the original list as the deletion left it', tpl({ containers: [{ name: 'web', $patch: 'delete' }, { name: 'new' }], '$setElementOrder/containers': [{ name: 'new' }] })],
+    ['$setElementOrder after a deletion and an addition in one patch', tpl({ containers: [{ name: 'new' }, { name: 'sidecar', $patch: 'delete' }, { name: 'web', image: 'w:2' }], '$setElementOrder/containers': [{ name: 'new' }, { name: 'web' }] })],
+    ['an empty $setElementOrder moves new items between old ones', tpl({ containers: [{ name: 'sidecar' }, { name: 'n1' }, { name: 'web', image: 'w:2' }, { name: 'n2' }], '$setElementOrder/containers': [] })],
   ];
   for (const [name, patch] of cases) {
     it(name, async () => {
       await expectParity(deployment, 'strategic', patch);
+    });
+  }
+
+  // Past 20 items Go's stable sort merges sorted blocks instead of sorting by insertion, and with
+  // upstream's comparison the result depends on that: new items scattered through a long list.
+  const manyContainers: KubeObject = {
+    ...deployment,
+    spec: { template: { spec: { containers: Array.from({ length: 45 }, (_, i) => ({ name: `c${i}`, image: `i:${i}` })) } } },
+  };
+  const longPatches: [string, number[]][] = [
+    ['new items late in a list of 45', [44, 30, 21]],
+    ['new items early and late in a list of 45', [0, 19, 20, 39, 40]],
+  ];
+  for (const [name, at] of longPatches) {
+    it(`an empty $setElementOrder orders ${name} as kubectl does`, async () => {
+      const containers: Record<string, unknown>[] = [];
+      for (let i = 0; i < 45; i += 7) containers.push({ name: `c${i}`, image: `j:${i}` });
+      at.forEach((n, k) => containers.splice(Math.min(n % containers.length, containers.length), 0, { name: `new${k}` }));
+      await expectParity(manyContainers, 'strategic', tpl({ containers, '$setElementOrder/containers': [] }));
     });
   }
 });

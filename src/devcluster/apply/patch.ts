@@ -6,6 +6,7 @@
 import jsonpatch from 'fast-json-patch';
 import type { KubeObject } from '../../model/object.js';
 import { PatchError } from './errors.js';
+import { goSliceStable } from './go-sort.js';
 import { childSchema, schemaFor, type SchemaNode } from './schema.js';
 import { isObj } from './typed.js';
 
@@ -163,38 +164,58 @@ function smpList(
   const idOf = (v: unknown): string => JSON.stringify(key !== undefined && isObj(v) ? v[key] : v);
   let merged: unknown[];
   let patchIds: string[];
+  // The order the merge keeps the server's items in, and the one a `$setElementOrder` orders by.
+  let serverOrder = original.map(idOf);
+  let orderedBy = serverOrder;
   if (!key) {
     merged = [...original];
     for (const v of patch) if (!merged.some((o) => idOf(o) === idOf(v))) merged.push(v);
     merged = merged.filter((v) => !deleted.some((d) => d === v));
     patchIds = patch.map(idOf);
   } else {
-    merged = [...original];
-    patchIds = [];
     for (const item of patch) {
       if (!isObj(item)) throw new PatchError(`${where}: list items must be maps with the merge key "${key}", got ${describe(item)}`);
-      const id = item[key];
-      if (id === undefined) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
-      const at = merged.findIndex((o) => idOf(o) === idOf(item));
-      if (item['$patch'] === 'delete') {
-        if (at >= 0) merged.splice(at, 1);
-        continue;
-      }
+      if (item[key] === undefined) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
+    }
+    // Upstream deletes first (every item with the key), then merges and adds, all in the original
+    // list's own storage: a deletion shifts the items after it left and leaves the last place as it
+    // was, an addition fills the next free place. A `$setElementOrder` then orders the result by
+    // that storage as it stands, so `backing` keeps it the same way.
+    const backing = [...original];
+    let length = backing.length;
+    const find = (id: string): number => backing.slice(0, length).findIndex((o) => idOf(o) === id);
+    const removeAt = (at: number): void => {
+      backing.copyWithin(at, at + 1, length);
+      length--;
+    };
+    for (const item of patch as Obj[]) {
+      if (item['$patch'] !== 'delete') continue;
+      for (let at = find(idOf(item)); at >= 0; at = find(idOf(item))) removeAt(at);
+    }
+    serverOrder = backing.slice(0, length).map(idOf);
+    patchIds = [];
+    for (const item of patch as Obj[]) {
+      if (item['$patch'] === 'delete') continue;
       patchIds.push(idOf(item));
+      const at = find(idOf(item));
       // A new item goes in as the patch has it, nulls and all.
       if (at < 0) {
-        merged.push(structuredClone(item));
+        backing[length++] = structuredClone(item);
         continue;
       }
-      const m = smpMap(merged[at] as Obj, item, items, `${where}[${key}=${JSON.stringify(id)}]`);
-      if (m === undefined) merged.splice(at, 1);
-      else merged[at] = m;
+      const m = smpMap(backing[at] as Obj, item, items, `${where}[${key}=${JSON.stringify(item[key])}]`);
+      if (m === undefined) removeAt(at);
+      else backing[at] = m;
     }
+    merged = backing.slice(0, length);
+    orderedBy = backing.slice(0, original.length).map(idOf);
   }
-  // Upstream checks a non-empty order only; an empty one keeps the merged order as it is.
-  if (order && order.length > 0) checkOrder(patch, order, idOf);
-  const wanted = order ? order.map(idOf) : patchIds;
-  return normalizeOrder(merged, wanted, original.map(idOf), idOf);
+  // The merge puts the list in the patch's order; a `$setElementOrder` then orders that result
+  // again, by its own list. Upstream checks a non-empty order only.
+  const inPatchOrder = normalizeOrder(merged, patchIds, serverOrder, idOf);
+  if (!order) return inPatchOrder;
+  if (order.length > 0) checkOrder(patch, order, idOf);
+  return normalizeOrder(inPatchOrder, order.map(idOf), orderedBy, idOf);
 }
 
 /** The patch's items must appear in `$setElementOrder` in the same order, as upstream insists. */
@@ -221,16 +242,28 @@ function goValue(v: unknown): string {
 
 /**
  * The order a strategic merge gives a list: the items the patch names (or `$setElementOrder`
- * lists) in that order, interleaved with the items only the server has, which keep their
- * original order and go first wherever the original order puts them first.
+ * lists) in that order, interleaved with the other items, which go first wherever the original
+ * order puts them first.
+ *
+ * The other items are first sorted by their place in the original with upstream's comparison, under
+ * which an item the original lacks (one the patch adds without listing it in an empty
+ * `$setElementOrder`) counts as less than any other: Go's stable sort then moves it forward.
  */
 function normalizeOrder(merged: unknown[], wanted: string[], serverOrder: string[], idOf: (v: unknown) => string): unknown[] {
   const rank = (v: unknown): number => {
     const i = wanted.indexOf(idOf(v));
     return i < 0 ? wanted.length : i;
   };
+  const serverIndex = (v: unknown): number => serverOrder.indexOf(idOf(v));
   const named = merged.filter((v) => wanted.includes(idOf(v))).sort((a, b) => rank(a) - rank(b));
-  const serverOnly = merged.filter((v) => !wanted.includes(idOf(v)));
+  const serverOnly = goSliceStable(
+    merged.filter((v) => !wanted.includes(idOf(v))),
+    (a, b) => {
+      const ia = serverIndex(a);
+      const ib = serverIndex(b);
+      return ia >= 0 && ib >= 0 ? ia < ib : true;
+    },
+  );
   const out: unknown[] = [];
   let i = 0;
   let j = 0;
@@ -238,8 +271,8 @@ function normalizeOrder(merged: unknown[], wanted: string[], serverOrder: string
     if (j >= named.length) out.push(serverOnly[i++]);
     else if (i >= serverOnly.length) out.push(named[j++]);
     else {
-      const si = serverOrder.indexOf(idOf(serverOnly[i]));
-      const ni = serverOrder.indexOf(idOf(named[j]));
+      const si = serverIndex(serverOnly[i]);
+      const ni = serverIndex(named[j]);
       out.push(si >= 0 && ni >= 0 && si < ni ? serverOnly[i++] : named[j++]);
     }
   }
