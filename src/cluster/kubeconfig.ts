@@ -9,6 +9,7 @@ import type { RequestOptions } from 'node:https';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { load as loadYaml } from 'js-yaml';
+import { importPackage } from '../import-package.js';
 import { KubeconfigError } from './errors.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -54,7 +55,7 @@ type ClientNode = typeof import('@kubernetes/client-node');
  */
 let clientNode: Promise<ClientNode> | undefined;
 function loadClientNode(): Promise<ClientNode> {
-  clientNode ??= import('@kubernetes/client-node');
+  clientNode ??= importPackage('@kubernetes/client-node') as Promise<ClientNode>;
   return clientNode;
 }
 

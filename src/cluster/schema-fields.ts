@@ -3,7 +3,7 @@
  * from the Kubernetes 1.34 OpenAPI). Offline lint walks rendered objects with this to find fields the
  * API server does not know. Only the shapes leave this module, never client-node's classes.
  */
-import * as models from '@kubernetes/client-node';
+import { importPackage } from '../import-package.js';
 
 /** The Kubernetes version the models were generated from (the `OpenAPI spec version` of client-node 1.4). */
 export const SCHEMA_FIELDS_KUBERNETES_VERSION = '1.34';
@@ -20,8 +20,24 @@ interface Attribute {
   readonly type: string;
 }
 
+/**
+ * client-node's models, imported on first use: the module is large (its generated API clients come
+ * with it) and only lint's offline checks read it.
+ */
+let models: Readonly<Record<string, unknown>> | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads the models; call (and await) before fieldsOf or builtinModelOf. */
+export function loadSchemaFields(): Promise<void> {
+  loading ??= importPackage('@kubernetes/client-node').then((module) => {
+    models = module as Record<string, unknown>;
+  });
+  return loading;
+}
+
 function attributesOf(model: string): readonly Attribute[] | undefined {
-  const candidate = (models as Record<string, unknown>)[model] as { attributeTypeMap?: unknown } | undefined;
+  if (models === undefined) throw new Error('schema fields used before loadSchemaFields() finished');
+  const candidate = models[model] as { attributeTypeMap?: unknown } | undefined;
   const map = candidate?.attributeTypeMap;
   return Array.isArray(map) ? (map as Attribute[]) : undefined;
 }

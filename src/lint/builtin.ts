@@ -9,7 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { builtinModelOf, fieldsOf, SCHEMA_FIELDS_KUBERNETES_VERSION, type FieldShape } from '../cluster/schema-fields.js';
+import { importPackage } from '../import-package.js';
+import { builtinModelOf, fieldsOf, loadSchemaFields, SCHEMA_FIELDS_KUBERNETES_VERSION, type FieldShape } from '../cluster/schema-fields.js';
 import type { KubeObject } from '../model/object.js';
 import { fieldPath } from './findings.js';
 import { fieldProblems, type FieldProblem, type SchemaError } from './schema-errors.js';
@@ -64,8 +65,8 @@ function loadModel(group: string, version: string, kind: string): Promise<Loaded
     if (!catalog.groupVersions.has(groupVersion)) pending = Promise.resolve({ missing: 'group-version' as const });
     else if (!existsSync(join(catalog.dir, `${path}.js`))) pending = Promise.resolve({ missing: 'kind' as const });
     else {
-      pending = import(/* @vite-ignore */ `${PACKAGE}/${path}`).then((module: Record<string, unknown>) => {
-        const model = module[kind] as ModelClass | undefined;
+      pending = importPackage(`${PACKAGE}/${path}`).then((module) => {
+        const model = (module as Record<string, unknown>)[kind] as ModelClass | undefined;
         return typeof model === 'function' && model.kind === kind ? { model } : { missing: 'kind' as const };
       });
     }
@@ -90,7 +91,7 @@ export async function checkBuiltin(object: KubeObject): Promise<BuiltinCheck> {
   if (!SAFE.group.test(group) || !SAFE.version.test(version) || !SAFE.kind.test(kind)) {
     return group === '' ? { kind: 'unknown', message: `apiVersion "${object.apiVersion}" is not a Kubernetes API version` } : { kind: 'custom' };
   }
-  const found = await loadModel(group, version, kind);
+  const [found] = await Promise.all([loadModel(group, version, kind), loadSchemaFields()]);
   const served = builtinModelOf(object.apiVersion, kind);
   if ('missing' in found) {
     if (found.missing === 'group-version' && !isBuiltinGroup(group)) return { kind: 'custom' };
