@@ -41,7 +41,7 @@ function fromRenderProblem(problem: KasaneError): Finding {
 }
 
 export async function lintEnvironment(repoRoot: string, environment: string): Promise<LintReport> {
-  const outcome = tryRenderEnvironment({ repoRoot, environment });
+  const outcome = tryRenderEnvironment({ repoRoot, environment, lines: true });
   if (!outcome.ok) return { environment, findings: outcome.problems.map(fromRenderProblem) };
   const rendered = outcome.environment;
   const problems: KasaneError[] = [];

@@ -6,7 +6,7 @@ import { compareGoStrings } from '../yaml/go-scalars.js';
 import { TemplateError } from './errors.js';
 import { HelperError, registerHelpers, type HelperHost } from './helpers.js';
 import { flat } from './flat.js';
-import { countNewlines, markLines, unmark, type UnmarkedText } from './line-map.js';
+import { countNewlines, markLines, unmark } from './line-map.js';
 
 // Blocked prototype lookups (`{{constructor}}`) render as nothing, silently: the template language
 // has no console, so Handlebars' log output is switched off for the whole process.
@@ -47,8 +47,10 @@ export interface TemplateContext {
 
 export interface RenderedTemplate {
   readonly source: ChartSource;
-  /** Rendered YAML text, markers removed; maps its lines back to the template's. */
-  readonly output: UnmarkedText;
+  /** Rendered YAML text, markers removed. */
+  readonly text: string;
+  /** Maps a rendered line (1-based) to the template line it came from; only when rendered with lines. */
+  readonly templateLineOf?: (renderedLine: number) => number;
 }
 
 /**
@@ -60,10 +62,11 @@ export class ChartRenderer {
   private readonly partials = new Map<string, { source: ChartSource; render: Handlebars.TemplateDelegate }>();
   /** Files being rendered, innermost last: errors from helpers belong to the innermost. */
   private readonly stack: ChartSource[] = [];
-  private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  /** Compiled templates by file, with line markers and without. */
+  private readonly templates = { marked: new Map<string, Handlebars.TemplateDelegate>(), plain: new Map<string, Handlebars.TemplateDelegate>() };
   /** Static problems by template file (check). */
   private readonly checked = new Map<string, readonly TemplateError[]>();
-  /** Syntax trees by template file: check() and compiled() read one parse. */
+  /** Syntax trees by template file: check() and compiled() without markers read one parse. */
   private readonly trees = new Map<string, hbs.AST.Program>();
   /** What a partial call passes on (see partialOptions). */
   private readonly asPartial: PartialOptions;
@@ -171,18 +174,25 @@ export class ChartRenderer {
     return [...this.partials.values()].flatMap(({ source }) => this.check(source));
   }
 
-  /** Renders one template to YAML text; throws TemplateError naming the template (or partial) and line. */
-  render(source: ChartSource, context: TemplateContext): RenderedTemplate {
-    const template = this.compiled(source);
+  /**
+   * Renders one template to YAML text; throws TemplateError naming the template (or partial) and line.
+   * With `lines`, the template's literal text carries line markers through the render, so each
+   * rendered line can be traced to its template line (messages and lint need that); without, the
+   * text comes out as is, which is cheaper (the markers cost ~7 % of a big render).
+   */
+  render(source: ChartSource, context: TemplateContext, lines: boolean): RenderedTemplate {
+    const template = this.compiled(source, lines);
     this.outputBudget = MAX_INCLUDED_OUTPUT;
     this.nested = { ...this.asPartial, data: { root: context } } as Handlebars.RuntimeOptions;
     const text = this.run(source, () => template(context, RUNTIME_OPTIONS));
-    return { source, output: unmark(text) };
+    if (!lines) return { source, text };
+    const unmarked = unmark(text);
+    return { source, text: unmarked.text, templateLineOf: unmarked.templateLineOf };
   }
 
   /**
-   * A template's syntax tree, parsed once. compiled() adds line markers to it in place; they change
-   * only literal text, which check() does not look at.
+   * A template's syntax tree, parsed once, for check() and the compile without line markers (a
+   * compile with markers parses a tree of its own, as it marks it in place).
    */
   private treeOf(source: ChartSource): hbs.AST.Program {
     let tree = this.trees.get(source.file);
@@ -193,20 +203,22 @@ export class ChartRenderer {
     return tree;
   }
 
-  /** A template compiled with line markers, once per chart (releases of one chart share it). */
-  private compiled(source: ChartSource): Handlebars.TemplateDelegate {
-    const cached = this.templates.get(source.file);
+  /** A template compiled with line markers or without, once per chart (releases of one chart share it). */
+  private compiled(source: ChartSource, marked: boolean): Handlebars.TemplateDelegate {
+    const cache = marked ? this.templates.marked : this.templates.plain;
+    const cached = cache.get(source.file);
     if (cached !== undefined) return cached;
     let ast: hbs.AST.Program;
     try {
-      ast = this.treeOf(source);
+      // The markers go into the tree itself, so a marked template gets a tree of its own.
+      ast = marked ? this.hb.parse(source.text) : this.treeOf(source);
     } catch (err) {
       throw this.syntaxError(source, err);
     }
-    markLines(ast);
+    if (marked) markLines(ast);
     // Standalone lines were already removed by parse(); compiling the processed tree must not remove more.
     const template = this.hb.compile(ast, { ...COMPILE_OPTIONS, ignoreStandalone: true });
-    this.templates.set(source.file, template);
+    cache.set(source.file, template);
     return template;
   }
 

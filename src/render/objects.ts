@@ -19,24 +19,24 @@ export interface SourcedObject {
   readonly object: KubeObject;
   /** Repository-relative template path. */
   readonly template: string;
-  /** Template line the object's document starts at. */
-  readonly line: number;
+  /** Template line the object's document starts at (when rendered with lines). */
+  readonly line?: number;
 }
 
 /** Splits a rendered template into objects; every document must be a Kubernetes object with apiVersion, kind and a name. */
 export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): SourcedObject[] {
-  const { source, output } = rendered;
+  const { source, text, templateLineOf } = rendered;
   let documents;
   try {
-    documents = parseYamlStream(output.text, source.file);
+    documents = parseYamlStream(text, source.file);
   } catch (err) {
     if (!(err instanceof YamlSyntaxError)) throw err;
     const renderedLine = err.location.line ?? 1;
-    const line = output.templateLineOf(renderedLine);
+    const line = templateLineOf?.(renderedLine);
     problems.push(
       new TemplateError(
         { file: source.file, line },
-        `the template renders invalid YAML: ${err.detail.replace(/^invalid YAML: /, '')}\n${excerpt(output.text, renderedLine)}`,
+        `the template renders invalid YAML: ${err.detail.replace(/^invalid YAML: /, '')}\n${excerpt(text, renderedLine)}`,
         undefined,
         { hint: 'check the indentation the template produces (nindent/indent) and quote values that contain ": "' },
       ),
@@ -44,9 +44,9 @@ export function objectsOf(rendered: RenderedTemplate, problems: KasaneError[]): 
     return [];
   }
   const objects: SourcedObject[] = [];
-  const lines = new LineReader(output.text);
+  const lines = templateLineOf && new LineReader(text);
   for (const doc of documents) {
-    const line = output.templateLineOf(lines.firstContentLine(doc.startLine));
+    const line = templateLineOf && lines && templateLineOf(lines.firstContentLine(doc.startLine));
     const at = { file: source.file, line };
     const value = doc.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -16,6 +16,12 @@ export interface RenderRequest {
   /** Only these releases (by name); all when absent or empty. */
   readonly releases?: readonly string[];
   readonly overrides?: ValueOverrides;
+  /**
+   * Give every object the template line it came from (lint reports findings at it). Without this,
+   * objects carry no line, which spares the line markers' cost; messages about problems still name
+   * lines (see tryRenderEnvironment).
+   */
+  readonly lines?: boolean;
 }
 
 /** The environment rendered, or every problem found on the way (nothing stops at the first problem it can get past). */
@@ -40,6 +46,14 @@ export function toSingleError(summary: string, problems: readonly KasaneError[])
 
 /** Like renderEnvironment, but returns what went wrong instead of throwing (lint reports all of it). */
 export function tryRenderEnvironment(request: RenderRequest): RenderOutcome {
+  if (request.lines === true) return renderPass(request, true);
+  // Rendering is a pure function of its inputs, so when something is wrong a second render, this
+  // time tracing template lines, finds the same problems and can say where they are.
+  const outcome = renderPass(request, false);
+  return outcome.ok ? outcome : renderPass(request, true);
+}
+
+function renderPass(request: RenderRequest, lines: boolean): RenderOutcome {
   const problems: KasaneError[] = [];
   let env: Environment;
   try {
@@ -57,7 +71,7 @@ export function tryRenderEnvironment(request: RenderRequest): RenderOutcome {
   for (const release of selected) {
     const loaded = chartFor(request.repoRoot, env, release, charts, problems);
     if (loaded === undefined) continue;
-    sourcedByRelease.set(release, renderRelease(request, env, release, loaded.chart, loaded.renderer, problems));
+    sourcedByRelease.set(release, renderRelease(request, env, release, loaded.chart, loaded.renderer, lines, problems));
   }
 
   const scopes = crdScopes([...sourcedByRelease.values()].flat());
@@ -112,6 +126,7 @@ function renderRelease(
   release: ReleaseSpec,
   chart: Chart,
   renderer: ChartRenderer,
+  lines: boolean,
   problems: KasaneError[],
 ): SourcedObject[] {
   let values: Record<string, unknown>;
@@ -138,7 +153,7 @@ function renderRelease(
       Environment: { Name: env.name },
     };
     try {
-      objects.push(...objectsOf(renderer.render(template, context), problems));
+      objects.push(...objectsOf(renderer.render(template, context, lines), problems));
     } catch (err) {
       problems.push(...flatten(err));
     }

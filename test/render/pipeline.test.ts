@@ -151,7 +151,8 @@ function fullRepo(): string {
 }
 
 describe('rendered objects', () => {
-  const env = render(fullRepo());
+  const repo = fullRepo();
+  const env = render(repo);
   const objects = env.releases[0]!.objects;
   const find = (kind: string, name: string) => {
     const found = objects.find((o) => o.object.kind === kind && (o.object.metadata.name ?? o.object.metadata.generateName) === name);
@@ -213,9 +214,14 @@ describe('rendered objects', () => {
     expect(INSTALL_ORDER.indexOf('Namespace')).toBeLessThan(INSTALL_ORDER.indexOf('Deployment'));
   });
 
-  it('records the template of each object', () => {
+  it('records the template of each object, and its line when lines are asked for', () => {
     expect(find('Job', 'smoke').template).toBe('charts/app/templates/hooks.yaml');
-    expect(find('Service', 'web')).toMatchObject({ template: 'charts/app/templates/z-workloads.yaml', line: 26 });
+    expect(find('Service', 'web').line).toBeUndefined();
+    const withLines = render(repo, { lines: true }).releases[0]!.objects;
+    const service = withLines.find((o) => o.object.kind === 'Service' && o.object.metadata.name === 'web');
+    expect(service).toMatchObject({ template: 'charts/app/templates/z-workloads.yaml', line: 26 });
+    // Tracing lines changes nothing else.
+    expect(withLines.map((o) => o.object)).toEqual(objects.map((o) => o.object));
   });
 });
 
