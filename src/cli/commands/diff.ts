@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect } from '../../cluster/index.js';
 import { diffAgainstCluster, diffRendered, hasChanges, printReport, pruneCandidates, type DiffReport, type OutputFormat } from '../../diff/index.js';
 import { KasaneError } from '../../errors.js';
-import { exportTree, type ExportedTree } from '../../git/index.js';
+import type { ExportedTree } from '../../git/index.js';
 import { EnvironmentNotFoundError } from '../../environment/load.js';
 import { renderEnvironment } from '../../render/render.js';
 import type { RenderedEnvironment } from '../../model/rendered.js';
@@ -74,6 +74,8 @@ async function diffRevisions(
   toRef: string | undefined,
   compare: { showSecrets: boolean; context: number; releases: string[] },
 ): Promise<DiffReport> {
+  // Git is loaded only for this mode: simple-git costs a diff against the cluster ~9 ms of start-up.
+  const { exportTree } = await import('../../git/index.js');
   const trees: ExportedTree[] = [];
   try {
     const from = await exportTree(repoRoot, fromRef);
