@@ -334,6 +334,18 @@ function fastText(value: string, simpleKey: boolean, column: number): string | u
   return quoted ? `"${value}"` : value;
 }
 
+/** Printable ASCII and line feeds only. */
+const ASCII_LINES = /^[\x20-\x7e\n]*$/;
+
+/**
+ * Whether the full path would write `text` (not a key) as a literal block, and writeLiteralLines may:
+ * printable ASCII with a line feed, no space before a line feed or at the end (libyaml allows no
+ * block scalar then).
+ */
+function isPlainLiteral(text: string): boolean {
+  return text.includes('\n') && ASCII_LINES.test(text) && !text.includes(' \n') && !text.endsWith(' ');
+}
+
 /** Keys and the `key:` the fast path writes for them (null: the full path), by key. */
 const fastKeys = new Map<string, string | null>();
 const MAX_FAST_KEYS = 10_000;
@@ -542,6 +554,12 @@ class Emitter {
 
   private scalar(value: unknown, ctx: NodeContext): void {
     if (this.fastScalar(value, ctx)) return;
+    if (typeof value === 'string' && !ctx.simpleKey && isPlainLiteral(value)) {
+      this.increaseIndent(true, false);
+      this.writeLiteralLines(value);
+      this.popIndent();
+      return;
+    }
     let text: string;
     let requested: Style.Plain | Style.DoubleQuoted | Style.Literal;
     if (typeof value === 'string') {
@@ -673,6 +691,33 @@ class Emitter {
     else {
       this.out += String.fromCodePoint(cp);
       this.column = 0;
+    }
+  }
+
+  /**
+   * writeLiteral for text isPlainLiteral accepts, a line at a time instead of a character at a time:
+   * every character is one column wide and the only break is a line feed.
+   */
+  private writeLiteralLines(text: string): void {
+    this.writeIndicator('|', true, false, false);
+    if (text.charCodeAt(0) === 0x20 || text.charCodeAt(0) === 0x0a) this.writeIndicator(String(BEST_INDENT), false, false, false);
+    if (!text.endsWith('\n')) this.writeIndicator('-', false, false, false);
+    else if (text.length === 1 || text.endsWith('\n\n')) this.writeIndicator('+', false, false, false);
+    this.putBreak();
+    this.indention = true;
+    this.whitespace = true;
+    for (let start = 0; ; ) {
+      const nl = text.indexOf('\n', start);
+      const end = nl === -1 ? text.length : nl;
+      if (end > start) {
+        this.writeIndent();
+        this.put(text.slice(start, end));
+        this.indention = false;
+      }
+      if (nl === -1) return;
+      this.putBreak();
+      this.indention = true;
+      start = nl + 1;
     }
   }
 

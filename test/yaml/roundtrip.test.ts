@@ -37,7 +37,25 @@ describe('toHelmYaml output reads back as the same data', () => {
   });
 });
 
+// Multi-line ASCII text, which toYaml prints as a literal block (the writer has a fast path for it):
+// leading, trailing and repeated line feeds, indented lines, and the spaces that rule a block out.
+const blockText = fc
+  .array(fc.constantFrom('a', 'key: v', '- item', '#x', ' ', '  ', '\n', '\n', '\n\n'), { minLength: 1, maxLength: 12 })
+  .map((parts) => parts.join(''))
+  .filter((t) => t.includes('\n'));
+const blockValue = fc.oneof(
+  blockText.map((t) => ({ v: t })),
+  blockText.map((t) => ({ a: { b: [t, { c: t }] } })),
+  fc.array(blockText, { minLength: 1, maxLength: 3 }).map((ts) => ({ list: ts })),
+);
+
 describe.skipIf(!helmAvailable)('random values print exactly as helm prints them', () => {
+  it('toYaml of 300 generated multi-line texts, in one helm run', () => {
+    const samples = fc.sample(blockValue, { numRuns: 300, seed: 20261124 });
+    const helm = helmEval(samples.map((_, i) => `toYaml (index .Values.samples ${i})`), { samples });
+    samples.forEach((sample, i) => expect(toHelmYaml(sample), JSON.stringify(sample)).toBe(helm[i]));
+  });
+
   it('toYaml and toJson of 300 generated values, in one helm run', () => {
     const samples = fc.sample(value.map((inner) => ({ v: inner })), { numRuns: 300, seed: 20261123 });
     const exprs = [
