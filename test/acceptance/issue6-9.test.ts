@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useDevcluster } from '../support/devcluster.js';
 import { projectRoot } from '../support/cli.js';
@@ -100,8 +100,17 @@ describe('issue 6: the Dockerfile', () => {
     const buildStage = dockerfile.split(/^FROM /m)[1] ?? '';
     const copied = [...buildStage.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
     const build = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build']!;
-    const needed = [...build.matchAll(/(?:node|-p) (\S+)/g)].map((m) => m[1]!);
-    expect(needed.length).toBeGreaterThan(0);
-    for (const file of needed) expect(copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), file).toBe(true);
+    const scripts = [...build.matchAll(/(?:node|-p) (\S+)/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    // The files the build's scripts import from the repository (bin/load-bundle.js for the bundle).
+    const imported = scripts
+      .filter((f) => f.endsWith('.mjs'))
+      .flatMap((f) => [...readFileSync(join(projectRoot, f), 'utf8').matchAll(/^import .* from '(\.\.?\/[^']+)';$/gm)].map((m) => posix.join(posix.dirname(f), m[1]!)));
+    expect(imported).toContain('bin/load-bundle.js');
+    // scripts/bundle.mjs renders the demo environment to make the bundle's code cache.
+    const demo = ['charts/demo-app/Chart.yaml', 'environments/demo.yaml'];
+    for (const file of [...scripts, ...imported, ...demo]) {
+      expect(copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), file).toBe(true);
+    }
   });
 });
