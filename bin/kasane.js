@@ -1,29 +1,35 @@
 #!/usr/bin/env node
-import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadBundle } from './load-bundle.js';
+'use strict';
+// CommonJS (bin/package.json): node runs a CommonJS entry without first setting up its ES module
+// loader, a few milliseconds of every start.
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { loadBundle } = require('./load-bundle.js');
 
 // dist/bundle/kasane.cjs (scripts/bundle.mjs, run by `npm run build`) loads as one file what dist/
 // loads as hundreds, with a V8 code cache. It is used only while at least as new as
 // dist/cli/main.js, which every tsc build rewrites.
-const dist = new URL('../dist/', import.meta.url);
-const bundle = fileURLToPath(new URL('bundle/kasane.cjs', dist));
-let fresh = false;
-try {
-  fresh = statSync(bundle).mtimeMs >= statSync(new URL('cli/main.js', dist)).mtimeMs;
-} catch {
-  // No bundle: the tsc output.
-}
-let main;
-if (fresh) {
-  let cache;
+const dist = join(__dirname, '..', 'dist');
+const bundle = join(dist, 'bundle', 'kasane.cjs');
+
+function fresh() {
   try {
-    cache = readFileSync(`${bundle}.cache`);
+    return statSync(bundle).mtimeMs >= statSync(join(dist, 'cli', 'main.js')).mtimeMs;
   } catch {
-    // No code cache: V8 compiles the bundle from source.
+    return false; // No bundle: the tsc output.
   }
-  ({ main } = loadBundle(bundle, cache));
-} else {
-  ({ main } = await import('../dist/cli/main.js'));
 }
-process.exitCode = await main(process.argv);
+
+function cache() {
+  try {
+    return readFileSync(`${bundle}.cache`);
+  } catch {
+    return undefined; // No code cache: V8 compiles the bundle from source.
+  }
+}
+
+const loaded = fresh() ? Promise.resolve(loadBundle(bundle, cache())) : import(pathToFileURL(join(dist, 'cli', 'main.js')).href);
+loaded.then(({ main }) => main(process.argv)).then((code) => {
+  process.exitCode = code;
+});
