@@ -7,7 +7,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
-# The bundle step loads bin/load-bundle.js and renders the demo environment for its code cache.
+# The bundle step loads bin/load-bundle.js and renders two environments for its code cache.
 COPY bin ./bin
 COPY charts ./charts
 COPY environments ./environments

@@ -39,6 +39,22 @@ const withoutSourceMap = {
   },
 };
 
+// commander loads node:child_process when it loads (child_process loads net, dgram and more: ~3 ms
+// of every start), for the one thing kasane never asks of it: running a subcommand as another
+// program. In the bundle it loads it only when it does that.
+const commanderChildProcess = "const childProcess = require('node:child_process');";
+const lazyChildProcessInCommander = {
+  name: 'lazy-child-process-in-commander',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(commanderChildProcess)) throw new Error(`${path} no longer has the line ${commanderChildProcess}`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(commanderChildProcess, lazy), loader: 'js' };
+    });
+  },
+};
+
 // The one module that calls import() (src/import-package.ts) becomes a call of the function the
 // loader passes the bundle: V8 cannot run import() in a script compiled from a code cache on Node 20.
 // client-node is imported from its own bundle, next to kasane's: one file instead of 826 modules.
@@ -78,7 +94,7 @@ await build({
   // only comments kept any. The loader relies on that to read it as latin1 (checked below).
   minifyWhitespace: true,
   legalComments: 'none',
-  plugins: [withoutSourceMap, importByLoader],
+  plugins: [withoutSourceMap, importByLoader, lazyChildProcessInCommander],
 });
 const nonAscii = readFileSync(bundle, 'latin1').search(/[^\x00-\x7f]/);
 if (nonAscii >= 0) throw new Error(`${bundle} has a character outside ASCII at offset ${nonAscii}; bin/load-bundle.js reads it as latin1`);
@@ -95,13 +111,16 @@ await build({
   logLevel: 'warning',
 });
 
-// The code cache holds what V8 compiled while the bundle ran, so it is made after a real command:
+// The code cache holds what V8 compiled while the bundle ran, so it is made after real commands:
 // rendering the demo environment runs the path every command starts with (options, environment,
-// values, charts, templates, the YAML reader and writer).
+// values, charts, templates, the YAML reader and writer), and the production one reads schedules
+// (node-cron, evaluated only when an environment has one).
 const { script, main } = loadBundle(bundle, undefined);
 const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
 let messages = '';
 const stderr = new Writable({ write: (chunk, _encoding, done) => { messages += chunk; done(); } });
-const code = await main(['node', 'kasane', '--repo-root', root, 'render', '--env', 'demo'], { stdout: discard, stderr });
-if (code !== 0) throw new Error(`rendering the demo environment with the new bundle exited ${code}:\n${messages}`);
+for (const env of ['demo', 'production']) {
+  const code = await main(['node', 'kasane', '--repo-root', root, 'render', '--env', env], { stdout: discard, stderr });
+  if (code !== 0) throw new Error(`rendering the ${env} environment with the new bundle exited ${code}:\n${messages}`);
+}
 writeFileSync(`${bundle}.cache`, script.createCachedData());

@@ -5,9 +5,10 @@
  * dry run finds drift and never reruns hooks, without selfHeal a dry run that reports OutOfSync.
  * Failures back off exponentially; each environment has its own loop, so one never stalls another.
  */
-import { createTask, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { ClusterClient } from '../cluster/index.js';
+import { nodeCron } from '../cron.js';
 import { KasaneError } from '../errors.js';
 import type { SourceSnapshot } from '../git/index.js';
 import { health, type HealthStatus } from '../health/index.js';
@@ -121,7 +122,7 @@ export class EnvironmentReconciler {
     void this.cron?.task.destroy();
     this.cron = undefined;
     if (schedule !== undefined) {
-      const task = createTask(schedule, () => this.trigger('schedule'), { timezone: 'Etc/UTC', noOverlap: true });
+      const task = nodeCron().createTask(schedule, () => this.trigger('schedule'), { timezone: 'Etc/UTC', noOverlap: true });
       void task.start();
       this.cron = { schedule, task };
     }

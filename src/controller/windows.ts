@@ -4,7 +4,7 @@
  * is declared, automatic syncs run only inside an open one. Deny wins over allow. Times are UTC.
  * Pure: the clock is an argument.
  */
-import { parse } from 'node-cron';
+import { nodeCron } from '../cron.js';
 import type { SyncWindow } from '../model/rendered.js';
 
 export type WindowVerdict =
@@ -32,7 +32,7 @@ const parsed = new Map<string, CronFields>();
 function fields(schedule: string): CronFields {
   let f = parsed.get(schedule);
   if (f === undefined) {
-    const p = parse(schedule);
+    const p = nodeCron().parse(schedule);
     const nums = (xs: readonly (number | string)[]): Set<number> => new Set(xs.filter((x): x is number => typeof x === 'number'));
     const dow = nums(p.dayOfWeek);
     if (dow.has(7)) dow.add(0);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { validate as isCronExpression } from 'node-cron';
 import { readRepoFile } from '../chart/files.js';
+import { nodeCron } from '../cron.js';
 import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import type { SyncSettings, SyncWindow } from '../model/rendered.js';
 import { parseYamlStream } from '../yaml/read.js';
@@ -128,7 +128,7 @@ class Checker {
     const intervalMs = this.duration(s['interval'], ['sync', 'interval']) ?? SYNC_DEFAULTS.intervalMs;
     if (intervalMs <= 0) this.fail(['sync', 'interval'], 'must be longer than 0s');
     const schedule = this.optionalString(s['schedule'], ['sync', 'schedule']);
-    if (schedule !== undefined && !isCronExpression(schedule)) {
+    if (schedule !== undefined && !nodeCron().validate(schedule)) {
       this.fail(['sync', 'schedule'], `"${schedule}" is not a cron expression (five fields, e.g. "*/5 * * * *")`);
     }
     const settings: SyncSettings = {
@@ -157,7 +157,7 @@ class Checker {
       const kind = this.requiredString(w['kind'], [...at, 'kind']);
       if (kind !== undefined && kind !== 'allow' && kind !== 'deny') this.fail([...at, 'kind'], `must be "allow" or "deny", not "${kind}"`);
       const schedule = this.requiredString(w['schedule'], [...at, 'schedule']);
-      if (schedule !== undefined && !isCronExpression(schedule)) {
+      if (schedule !== undefined && !nodeCron().validate(schedule)) {
         this.fail([...at, 'schedule'], `"${schedule}" is not a cron expression (five fields, e.g. "0 22 * * 5")`);
       }
       const durationMs = this.duration(w['duration'], [...at, 'duration']);

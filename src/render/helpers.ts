@@ -8,7 +8,7 @@
  * Every helper refuses hostile input (huge indents, huge printf widths) with a HelperError that
  * carries the template line, instead of hanging or allocating without bound.
  */
-import * as nodeCrypto from 'node:crypto';
+import { lazyModule } from '../lazy-module.js';
 import type Handlebars from 'handlebars';
 import { KasaneError } from '../errors.js';
 import { setOwn, withSortedKeys } from '../values/merge.js';
@@ -172,15 +172,18 @@ function title(s: string): string {
   return out;
 }
 
+const nodeCrypto = lazyModule<typeof import('node:crypto')>('node:crypto');
+
 /**
  * SHA-256 of the UTF-8 text, in hex. crypto.hash (Node >= 20.12) does it in one call, about twice as
  * fast as a Hash object per call; older Node 20 releases have only the latter.
  */
-const sha256Hex: (text: string) => string =
-  // (A namespace import: a named import of `hash` would fail to load where it does not exist.)
-  typeof nodeCrypto.hash === 'function'
-    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
-    : (text) => nodeCrypto.createHash('sha256').update(text, 'utf8').digest('hex');
+function sha256Hex(text: string): string {
+  const crypto = nodeCrypto();
+  return typeof crypto.hash === 'function'
+    ? crypto.hash('sha256', text, 'hex')
+    : crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+}
 
 function indentText(spaces: number, text: string): string {
   if (spaces < 0) throw new Misuse(`the indent must not be negative, got ${spaces}`);

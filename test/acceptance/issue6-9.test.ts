@@ -107,9 +107,9 @@ describe('issue 6: the Dockerfile', () => {
       .filter((f) => f.endsWith('.mjs'))
       .flatMap((f) => [...readFileSync(join(projectRoot, f), 'utf8').matchAll(/^import .* from '(\.\.?\/[^']+)';$/gm)].map((m) => posix.join(posix.dirname(f), m[1]!)));
     expect(imported).toContain('bin/load-bundle.js');
-    // scripts/bundle.mjs renders the demo environment to make the bundle's code cache.
-    const demo = ['charts/demo-app/Chart.yaml', 'environments/demo.yaml'];
-    for (const file of [...scripts, ...imported, ...demo]) {
+    // scripts/bundle.mjs renders the demo and production environments to make the bundle's code cache.
+    const rendered = ['charts/demo-app/Chart.yaml', 'environments/demo.yaml', 'environments/production.yaml'];
+    for (const file of [...scripts, ...imported, ...rendered]) {
       expect(copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), file).toBe(true);
     }
   });
