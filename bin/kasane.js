@@ -1,4 +1,11 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; [ -z "${NODE_EXTRA_CA_CERTS-}" ] || { KASANE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export KASANE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+// The line above is for sh, which runs this file when it is started as a program (`kasane`, or
+// bin/kasane.js); node reads it as a string and a comment. Node 20 parses NODE_EXTRA_CA_CERTS and
+// its bundled roots while it starts, on every command, tens of milliseconds before any of kasane
+// runs, though most commands never open a TLS connection. So sh hands the variable on under
+// another name, and kasane (src/cluster/extra-ca.ts) puts it back and loads the certificates when a
+// connection needs them. `node bin/kasane.js` skips that line and runs as node always does.
 'use strict';
 // CommonJS (bin/package.json): node runs a CommonJS entry without first setting up its ES module
 // loader, a few milliseconds of every start.

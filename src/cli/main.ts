@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { takeDeferredExtraCaCerts } from '../cluster/extra-ca.js';
 import { resolveGlobals, type CliContext } from './context.js';
 import { ExitCode } from './exit.js';
 import { reportError } from './report.js';
@@ -52,6 +53,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
+  takeDeferredExtraCaCerts(env);
   let exitCode: number = ExitCode.Ok;
 
   const program = new Command('kasane')

@@ -8,6 +8,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { LoadedKubeconfig } from './kubeconfig.js';
 import { UnreachableError } from './errors.js';
+import { deferredDefaultCa } from './extra-ca.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -161,7 +162,9 @@ export class Transport {
 
   private async credentials(): Promise<{ headers: Record<string, string>; auth?: string; agent: http.Agent }> {
     if (this.staticAuth && this.agent && !this.dynamicAuth) return { ...this.staticAuth, agent: this.agent };
-    const opts: https.RequestOptions = {};
+    // The kubeconfig's own CA, if it names one, takes the place of these defaults (as in node).
+    const defaultCa = this.base.protocol === 'https:' ? deferredDefaultCa() : undefined;
+    const opts: https.RequestOptions = defaultCa ? { ca: defaultCa } : {};
     await this.kube.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
