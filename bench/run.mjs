@@ -38,22 +38,28 @@ try {
 }
 execFileSync('npm', ['run', '--silent', 'tools'], { cwd: root, stdio: 'inherit' });
 
-/** Runs one command under GNU time; stdout goes to /dev/null so both tools pay the same for output. */
+/**
+ * Runs one command under GNU time; stdout goes to /dev/null so both tools pay the same for output.
+ * GNU time gives CPU and peak RSS; the wall time is taken here, to the microsecond, because GNU
+ * time's hundredths of a second are a fifth of a 50 ms start-up.
+ */
 function measure(cmd) {
   const dir = mkdtempSync(join(tmpdir(), 'kasane-bench-'));
   const timeFile = join(dir, 'time');
   try {
-    const r = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', timeFile, cmd.bin, ...cmd.args], {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(TIME, ['-f', '%U %S %M', '-o', timeFile, cmd.bin, ...cmd.args], {
       cwd: cmd.cwd ?? root,
       env: { ...process.env, ...cmd.env },
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
     });
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const okCodes = cmd.okCodes ?? [0];
     if (!okCodes.includes(r.status ?? -1)) {
       throw new Error(`${cmd.bin} ${cmd.args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-2000)}`);
     }
-    const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    const [user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     return { wall, cpu: user + sys, rssMb: rssKb / 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -79,11 +85,13 @@ for (const c of selected) {
   let ctx;
   try {
     ctx = await c.setup({ root });
-    const row = { case: c, kasane: [], peer: [], floor: [], extra: {} };
+    const alongside = ctx.alongside ?? [];
+    const row = { case: c, kasane: [], peer: [], alongside: alongside.map(() => []), extra: {} };
     // Hooks: before/after run around each kasane measurement, beforePeer/afterPeer around each peer one
     // (e.g. resetting the cluster before a first apply, counting API calls after a sync).
-    // A case may ask for fewer runs (the daemon case measures memory, and one run takes a minute).
-    const caseRuns = Math.min(runs, c.runs ?? runs);
+    // A case may ask for fewer runs (the daemon case measures memory, and one run takes a minute),
+    // or for several times as many (a start-up of a twentieth of a second, where one run says little).
+    const caseRuns = Math.min(runs * (c.runsScale ?? 1), c.runs ?? Infinity);
     const caseWarmup = Math.min(warmup, c.warmup ?? warmup);
     row.runs = caseRuns;
     for (let i = 0; i < caseWarmup; i++) {
@@ -106,14 +114,14 @@ for (const c of selected) {
         row.peer.push(measure(ctx.peer));
         await ctx.afterPeer?.({ warmup: false });
       }
-      if (ctx.floor) row.floor.push(measure(ctx.floor));
-      process.stderr.write(`  run ${i + 1}/${caseRuns}: kasane ${row.kasane.at(-1).wall}s${ctx.peer ? `, peer ${row.peer.at(-1).wall}s` : ''}\n`);
+      alongside.forEach((cmd, j) => row.alongside[j].push(measure(cmd)));
+      process.stderr.write(`  run ${i + 1}/${caseRuns}: kasane ${row.kasane.at(-1).wall.toFixed(3)}s${ctx.peer ? `, peer ${row.peer.at(-1).wall.toFixed(3)}s` : ''}\n`);
     }
     row.extra = (await ctx.report?.()) ?? {};
-    if (row.floor.length) {
-      const f = summarize(row.floor);
-      row.extra[`${ctx.floor.label}, median wall s / CPU s`] = `${f.wall.toFixed(2)} / ${f.cpu.toFixed(2)}`;
-    }
+    alongside.forEach((cmd, j) => {
+      const f = summarize(row.alongside[j]);
+      row.extra[`${cmd.label}, median wall s / CPU s`] = `${f.wall.toFixed(3)} / ${f.cpu.toFixed(2)}`;
+    });
     row.commands = { kasane: ctx.kasane, peer: ctx.peer };
     results.push(row);
   } catch (err) {
@@ -155,7 +163,7 @@ for (const r of results) {
   const p = r.peer.length ? summarize(r.peer) : undefined;
   const ratio = p ? k.wall / p.wall : NaN;
   const met = r.case.verdict ? r.case.verdict(r.extra) : r.case.target === undefined ? '—' : p ? (ratio <= r.case.target ? 'yes' : 'no') : '—';
-  lines.push(`| ${r.case.name} | ${r.case.peer ?? '—'} | ${r.runs} | ${fmt(k.wall)} | ${p ? fmt(p.wall) : '—'} | ${fmt(ratio)} | ${r.case.target === undefined ? '—' : `≤ ${r.case.target}`} | ${met} | ${fmt(k.cpu)} | ${p ? fmt(p.cpu) : '—'} | ${fmt(k.rssMb, 0)} | ${p ? fmt(p.rssMb, 0) : '—'} |`);
+  lines.push(`| ${r.case.name} | ${r.case.peer ?? '—'} | ${r.runs} | ${fmt(k.wall, 3)} | ${p ? fmt(p.wall, 3) : '—'} | ${fmt(ratio)} | ${r.case.target === undefined ? '—' : `≤ ${r.case.target}`} | ${met} | ${fmt(k.cpu)} | ${p ? fmt(p.cpu) : '—'} | ${fmt(k.rssMb, 0)} | ${p ? fmt(p.rssMb, 0) : '—'} |`);
 }
 for (const f of failed) lines.push(`| ${f.case.name} | ${f.case.peer ?? '—'} | — | — | — | — | ${f.case.target === undefined ? '—' : `≤ ${f.case.target}`} | failed to run (below) | — | — | — | — |`);
 if (failed.length) {
