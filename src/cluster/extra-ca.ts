@@ -10,10 +10,8 @@
  * extra ones when a connection is given its `ca`).
  */
 import { readFileSync } from 'node:fs';
-import { lazyModule } from '../lazy-module.js';
-
 // Loaded with the first connection that needs it: loading node:tls loads node:crypto too.
-const nodeTls = lazyModule<typeof import('node:tls')>('node:tls');
+import { nodeTls } from '../lazy-module.js';
 
 /** The name under which the launcher hands NODE_EXTRA_CA_CERTS to kasane (see bin/kasane.js). */
 export const DEFERRED_EXTRA_CA_CERTS = 'KASANE_EXTRA_CA_CERTS';

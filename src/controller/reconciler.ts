@@ -8,7 +8,7 @@
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { ClusterClient } from '../cluster/index.js';
-import { nodeCron } from '../cron.js';
+import { nodeCron } from '../lazy-module.js';
 import { KasaneError } from '../errors.js';
 import type { SourceSnapshot } from '../git/index.js';
 import { health, type HealthStatus } from '../health/index.js';

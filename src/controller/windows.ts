@@ -4,7 +4,7 @@
  * is declared, automatic syncs run only inside an open one. Deny wins over allow. Times are UTC.
  * Pure: the clock is an argument.
  */
-import { nodeCron } from '../cron.js';
+import { nodeCron } from '../lazy-module.js';
 import type { SyncWindow } from '../model/rendered.js';
 
 export type WindowVerdict =

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRepoFile } from '../chart/files.js';
-import { nodeCron } from '../cron.js';
+import { nodeCron } from '../lazy-module.js';
 import { AggregateKasaneError, KasaneError, SourceError } from '../errors.js';
 import type { SyncSettings, SyncWindow } from '../model/rendered.js';
 import { parseYamlStream } from '../yaml/read.js';

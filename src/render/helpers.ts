@@ -8,7 +8,7 @@
  * Every helper refuses hostile input (huge indents, huge printf widths) with a HelperError that
  * carries the template line, instead of hanging or allocating without bound.
  */
-import { lazyModule } from '../lazy-module.js';
+import { nodeCrypto } from '../lazy-module.js';
 import type Handlebars from 'handlebars';
 import { KasaneError } from '../errors.js';
 import { setOwn, withSortedKeys } from '../values/merge.js';
@@ -171,8 +171,6 @@ function title(s: string): string {
   }
   return out;
 }
-
-const nodeCrypto = lazyModule<typeof import('node:crypto')>('node:crypto');
 
 /**
  * SHA-256 of the UTF-8 text, in hex. crypto.hash (Node >= 20.12) does it in one call, about twice as
