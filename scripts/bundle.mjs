@@ -39,21 +39,45 @@ const withoutSourceMap = {
   },
 };
 
+/**
+ * An esbuild plugin that replaces one line of a dependency's file in the bundle. The build fails if
+ * the file no longer has that line, so a new version of the dependency is looked at again.
+ */
+function replaceLine(name, file, line, replacement) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter: file }, ({ path }) => {
+        const source = readFileSync(path, 'utf8');
+        if (!source.includes(line)) throw new Error(`${path} no longer has the line ${line}`);
+        return { contents: source.replace(line, replacement), loader: 'js' };
+      });
+    },
+  };
+}
+
 // commander loads node:child_process when it loads (child_process loads net, dgram and more: ~3 ms
 // of every start), for the one thing kasane never asks of it: running a subcommand as another
 // program. In the bundle it loads it only when it does that.
-const commanderChildProcess = "const childProcess = require('node:child_process');";
-const lazyChildProcessInCommander = {
-  name: 'lazy-child-process-in-commander',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
-      const source = readFileSync(path, 'utf8');
-      if (!source.includes(commanderChildProcess)) throw new Error(`${path} no longer has the line ${commanderChildProcess}`);
-      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
-      return { contents: source.replace(commanderChildProcess, lazy), loader: 'js' };
-    });
-  },
-};
+const lazyChildProcessInCommander = replaceLine(
+  'lazy-child-process-in-commander',
+  /[\\/]commander[\\/]lib[\\/]command\.js$/,
+  "const childProcess = require('node:child_process');",
+  "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+);
+
+// Without source-map (above), Handlebars' SourceNode stand-in only joins text, so a string chunk
+// needs no node of its own: the generated template code is the same (compared over every template
+// in the repository), and the code generator makes a third of the calls. Otherwise its recursive
+// wrap()/castChunk() pair grows hot enough while a chart's templates compile that V8 optimizes both,
+// ~20 ms of work each on the other core, which node waits for when the process exits: ~13 ms of a
+// cold render.
+const stringChunksInHandlebars = replaceLine(
+  'string-chunks-in-handlebars',
+  /[\\/]handlebars[\\/]dist[\\/]cjs[\\/]handlebars[\\/]compiler[\\/]code-gen\.js$/,
+  'ret.push(codeGen.wrap(chunk[i], loc));',
+  "ret.push(typeof chunk[i] === 'string' ? chunk[i] : codeGen.wrap(chunk[i], loc));",
+);
 
 // The one module that calls import() (src/import-package.ts) becomes a call of the function the
 // loader passes the bundle: V8 cannot run import() in a script compiled from a code cache on Node 20.
@@ -94,7 +118,7 @@ await build({
   // only comments kept any. The loader relies on that to read it as latin1 (checked below).
   minifyWhitespace: true,
   legalComments: 'none',
-  plugins: [withoutSourceMap, importByLoader, lazyChildProcessInCommander],
+  plugins: [withoutSourceMap, importByLoader, lazyChildProcessInCommander, stringChunksInHandlebars],
 });
 const nonAscii = readFileSync(bundle, 'latin1').search(/[^\x00-\x7f]/);
 if (nonAscii >= 0) throw new Error(`${bundle} has a character outside ASCII at offset ${nonAscii}; bin/load-bundle.js reads it as latin1`);
