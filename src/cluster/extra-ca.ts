@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { nodeTls } from '../lazy-module.js';
 
 /** The name under which the launcher hands NODE_EXTRA_CA_CERTS to kasane (see bin/kasane.js). */
-export const DEFERRED_EXTRA_CA_CERTS = 'KASANE_EXTRA_CA_CERTS';
+const DEFERRED_EXTRA_CA_CERTS = 'KASANE_EXTRA_CA_CERTS';
 
 let deferredFile: string | undefined;
 let loaded: string[] | undefined;
